@@ -1,0 +1,24 @@
+//! Health certificates as bytes: the credential model, JSON-LD and JCS
+//! canonicalization, proof suites, and the QR payload codec.
+//!
+//! Pure functions, no I/O: the crate builds for `wasm32-unknown-unknown`
+//! as well as natively, and never fetches anything (JSON-LD contexts are
+//! bundled).
+
+mod error;
+mod jcs;
+mod jsonld;
+mod keys;
+mod model;
+mod payload;
+mod proof;
+mod rdf;
+
+pub use error::{Error, JsonLdError, KeyError, ModelError, PayloadError, ProofError};
+pub use jcs::canonicalize as jcs_canonicalize;
+pub use jsonld::{ContextStore, canonicalize as canonicalize_rdf};
+pub use keys::{KeyAlgorithm, PrivateKey, PublicKey};
+pub use payload::{
+    DecodedPayload, Limits, PayloadFormat, decode as decode_payload, encode as encode_payload,
+};
+pub use proof::{Proof, ProofOptions, Suite, Verified, sign, verify};

@@ -1,0 +1,4 @@
+//! The verification engine: scanned bytes + trust list + revocations +
+//! clock -> one verdict with reasons.
+//!
+//! Placeholder: filled in by issue 3.

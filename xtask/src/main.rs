@@ -1,0 +1,4 @@
+//! `cargo xtask`: build orchestration.
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}
