@@ -22,3 +22,8 @@ pub use payload::{
     DecodedPayload, Limits, PayloadFormat, decode as decode_payload, encode as encode_payload,
 };
 pub use proof::{Proof, ProofOptions, Suite, Verified, sign, verify};
+pub use model::{
+    CertificationRequest, ContextVersion, CredentialAddress, Evidence, Facility, IssuanceProfile, Lenient, Person,
+    Recipient, RequestAddress, RequestFacility, VaccinationCredential, Vaccination, VaccineCoding, Vaccinator,
+    Verifier,
+};
