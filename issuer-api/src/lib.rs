@@ -1,0 +1,1 @@
+//! The issuer service. Placeholder: filled in by issue 4.
