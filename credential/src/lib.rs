@@ -19,7 +19,8 @@ pub use jcs::canonicalize as jcs_canonicalize;
 pub use jsonld::{ContextStore, canonicalize as canonicalize_rdf};
 pub use keys::{KeyAlgorithm, PrivateKey, PublicKey};
 pub use payload::{
-    DecodedPayload, Limits, PayloadFormat, decode as decode_payload, encode as encode_payload,
+    DecodedPayload, Limits, PayloadFormat, decode as decode_payload,
+    decode_with as decode_payload_with, encode as encode_payload,
 };
 pub use proof::{Proof, ProofOptions, Suite, Verified, sign, verify};
 pub use model::{
