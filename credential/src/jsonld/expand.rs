@@ -1,0 +1,572 @@
+//! Expansion (JSON-LD 1.1 §5.1), for the features health credentials use,
+//! in strict mode: a key that expands to nothing is an error, as in DIVOC's
+//! verifier (jsonld-signatures 6 with jsonld.js 2).
+//!
+//! Keys are visited in sorted order (JavaScript order), as jsonld.js does,
+//! so the first undefined property reported is the one DIVOC reports.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::JsonLdError;
+use super::context::{ActiveContext, Expanded, TermDef, TypeMapping, expand_iri, process};
+use super::loader::StoreInner;
+use super::syntax::{Container, parse_local_context};
+use crate::rdf::{Text, cmp_utf16};
+
+/// How deeply objects and arrays may nest. A DIVOC certificate nests five
+/// levels (credential, evidence array, evidence, facility, address).
+const MAX_NESTING: usize = 32;
+
+/// An expanded value: an element of an expanded array.
+#[derive(Debug)]
+pub(crate) enum Item<'a> {
+    /// A node object (also a node reference, or a graph object).
+    Node(Box<Node<'a>>),
+    /// A value object.
+    Value(ValueObject<'a>),
+    /// A list object.
+    List(Vec<Item<'a>>),
+}
+
+/// The `@id` of a node object.
+#[derive(Debug)]
+pub(crate) enum NodeId<'a> {
+    /// An IRI or a blank node identifier (`_:` prefix).
+    Iri(Text<'a>),
+    /// A relative reference: the node's own triples are dropped.
+    Relative,
+}
+
+/// An expanded node object.
+#[derive(Debug, Default)]
+pub(crate) struct Node<'a> {
+    /// `None`: a fresh blank node.
+    pub(crate) id: Option<NodeId<'a>>,
+    /// Types; `None` for a relative type reference (dropped).
+    pub(crate) types: Vec<Option<Text<'a>>>,
+    /// Properties by predicate IRI, in key order.
+    pub(crate) properties: Vec<(Text<'a>, Vec<Item<'a>>)>,
+    /// The named graph this node names (`@graph`, or a `@graph` container).
+    pub(crate) graph: Option<Vec<Item<'a>>>,
+}
+
+/// A JSON scalar as the value of a value object.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scalar<'a> {
+    Str(&'a str),
+    Num(f64),
+    Bool(bool),
+}
+
+/// An expanded value object.
+#[derive(Debug)]
+pub(crate) struct ValueObject<'a> {
+    pub(crate) value: Scalar<'a>,
+    pub(crate) datatype: Option<Text<'a>>,
+    /// Lowercased, as jsonld.js 2 does.
+    pub(crate) language: Option<String>,
+}
+
+/// The active property of an expansion step.
+#[derive(Debug, Clone, Copy)]
+enum Active<'a> {
+    /// The document itself (active property null).
+    Top,
+    /// The value of a `@graph` entry.
+    Graph,
+    /// The value of a property.
+    Term(&'a str),
+}
+
+impl Active<'_> {
+    /// Where values and lists have no node to hang on and are dropped.
+    fn is_free(self) -> bool {
+        matches!(self, Active::Top | Active::Graph)
+    }
+}
+
+fn invalid(keyword: &'static str, reason: &'static str) -> JsonLdError {
+    JsonLdError::InvalidKeywordValue { keyword, reason }
+}
+
+fn unsupported(feature: &str) -> JsonLdError {
+    JsonLdError::UnsupportedFeature {
+        feature: feature.to_owned(),
+    }
+}
+
+/// Expands `document` against the store's contexts.
+pub(crate) fn expand_document<'a>(
+    store: &StoreInner,
+    document: &'a Value,
+) -> Result<Vec<Item<'a>>, JsonLdError> {
+    let expander = Expander { store };
+    let mut out = Vec::new();
+    expander.expand(store.initial(), Active::Top, document, 0, &mut out)?;
+    Ok(out)
+}
+
+struct Expander<'s> {
+    store: &'s StoreInner,
+}
+
+/// What a node's keyword entries said, gathered while visiting its keys.
+#[derive(Default)]
+struct Entries<'a> {
+    node: Node<'a>,
+    value: Option<Option<Scalar<'a>>>,
+    type_is_array: bool,
+    language: Option<String>,
+    list: Option<Vec<Item<'a>>>,
+    set: Option<Vec<Item<'a>>>,
+}
+
+impl<'s> Expander<'s> {
+    fn apply_scoped(
+        &self,
+        ctx: &Arc<ActiveContext>,
+        def: Option<&Arc<TermDef>>,
+        propagate: bool,
+        override_protected: bool,
+    ) -> Result<Option<Arc<ActiveContext>>, JsonLdError> {
+        match def.and_then(|d| d.context.as_ref()) {
+            Some(scoped) => Ok(Some(process(
+                self.store,
+                ctx,
+                &scoped.context,
+                scoped.key,
+                propagate,
+                override_protected,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    fn expand<'a>(
+        &self,
+        ctx: &Arc<ActiveContext>,
+        active: Active<'a>,
+        element: &'a Value,
+        depth: usize,
+        out: &mut Vec<Item<'a>>,
+    ) -> Result<(), JsonLdError> {
+        if depth > MAX_NESTING {
+            return Err(JsonLdError::TooDeep {
+                what: "nested objects and arrays",
+                limit: MAX_NESTING,
+            });
+        }
+        let property_def = match active {
+            Active::Term(key) => ctx.term(key),
+            Active::Top | Active::Graph => None,
+        };
+        match element {
+            Value::Null => Ok(()),
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => {
+                // A scalar outside any property is dropped.
+                let Active::Term(key) = active else {
+                    return Ok(());
+                };
+                // jsonld.js applies a property-scoped context to scalars
+                // too (`proofPurpose` needs it), with protected terms
+                // overridable as for objects.
+                let scoped = self.apply_scoped(ctx, property_def, true, true)?;
+                let ctx = scoped.as_ref().unwrap_or(ctx);
+                out.push(value_expand(ctx, key, element)?);
+                Ok(())
+            }
+            Value::Array(items) => {
+                let is_list = property_def.is_some_and(|d| d.container == Container::List);
+                for item in items {
+                    if is_list && item.is_array() {
+                        // An array in a list is a list of its own.
+                        let mut inner = Vec::new();
+                        self.expand(ctx, active, item, depth + 1, &mut inner)?;
+                        out.push(Item::List(inner));
+                    } else {
+                        self.expand(ctx, active, item, depth + 1, out)?;
+                    }
+                }
+                Ok(())
+            }
+            Value::Object(map) => self.expand_object(ctx, active, property_def, map, depth, out),
+        }
+    }
+
+    fn expand_object<'a>(
+        &self,
+        ctx: &Arc<ActiveContext>,
+        active: Active<'a>,
+        property_def: Option<&Arc<TermDef>>,
+        map: &'a Map<String, Value>,
+        depth: usize,
+        out: &mut Vec<Item<'a>>,
+    ) -> Result<(), JsonLdError> {
+        let mut keys: Vec<(&'a str, &'a Value)> =
+            map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        keys.sort_by(|a, b| cmp_utf16(a.0, b.0));
+
+        // A type-scoped context applies to its node only: a nested node
+        // object goes back to the context before it, unless it is a value
+        // object or a bare node reference.
+        let mut ctx = ctx.clone();
+        if let Some(previous) = &ctx.previous {
+            let is_value = keys
+                .iter()
+                .any(|(k, _)| expand_iri(&ctx, k, true) == Expanded::Keyword("@value"));
+            let is_reference = match keys.as_slice() {
+                [(k, _)] => expand_iri(&ctx, k, true) == Expanded::Keyword("@id"),
+                _ => false,
+            };
+            if !is_value && !is_reference {
+                ctx = previous.clone();
+            }
+        }
+        // A property-scoped context propagates to nested nodes and may
+        // override protected terms (e.g. `id` inside DIVOC's `verifier`).
+        if let Some(scoped) = self.apply_scoped(&ctx, property_def, true, true)? {
+            ctx = scoped;
+        }
+        if let Some(local) = map.get("@context") {
+            let parsed = parse_local_context(local, false)?;
+            ctx = process(self.store, &ctx, &parsed, None, true, false)?;
+        }
+
+        // Type-scoped contexts, in sorted order of the types; the types
+        // themselves expand against the context before any of them.
+        let type_scoped = ctx.clone();
+        for (key, value) in &keys {
+            if expand_iri(&type_scoped, key, true) != Expanded::Keyword("@type") {
+                continue;
+            }
+            let mut types: Vec<&str> = match value {
+                Value::String(s) => vec![s.as_str()],
+                Value::Array(items) => items
+                    .iter()
+                    .map(|t| {
+                        t.as_str()
+                            .ok_or(invalid("@type", "must be a string or an array of strings"))
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(invalid("@type", "must be a string or an array of strings")),
+            };
+            types.sort_by(|a, b| cmp_utf16(a, b));
+            for t in types {
+                if let Some(scoped) = self.apply_scoped(&ctx, type_scoped.term(t), false, false)? {
+                    ctx = scoped;
+                }
+            }
+        }
+
+        let mut entries = Entries::default();
+        for (key, value) in keys {
+            if key == "@context" {
+                continue;
+            }
+            match expand_iri(&ctx, key, true) {
+                Expanded::Null | Expanded::Relative => {
+                    return Err(JsonLdError::UndefinedProperty {
+                        property: key.to_owned(),
+                    });
+                }
+                Expanded::Keyword(keyword) => self.keyword_entry(
+                    &ctx,
+                    &type_scoped,
+                    active,
+                    keyword,
+                    value,
+                    depth,
+                    &mut entries,
+                )?,
+                Expanded::Iri(predicate) => {
+                    let def = ctx.term(key);
+                    if matches!(
+                        def.and_then(|d| d.type_mapping.as_ref()),
+                        Some(TypeMapping::Json)
+                    ) {
+                        return Err(unsupported("@type: @json"));
+                    }
+                    let container = def.map_or(Container::None, |d| d.container);
+                    let mut items = Vec::new();
+                    self.expand(&ctx, Active::Term(key), value, depth + 1, &mut items)?;
+                    if container == Container::List {
+                        let is_list_object =
+                            !value.is_array() && matches!(items.as_slice(), [Item::List(_)]);
+                        if !is_list_object {
+                            items = vec![Item::List(items)];
+                        }
+                    }
+                    if container == Container::Graph {
+                        // Each value becomes a graph of its own, named by a
+                        // fresh blank node (the proof of a credential).
+                        items = items
+                            .into_iter()
+                            .map(|item| {
+                                Item::Node(Box::new(Node {
+                                    graph: Some(vec![item]),
+                                    ..Node::default()
+                                }))
+                            })
+                            .collect();
+                    }
+                    if !items.is_empty() {
+                        entries.node.properties.push((predicate, items));
+                    }
+                }
+            }
+        }
+        finish_object(entries, active, depth, out)
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the expansion state, spelled out"
+    )]
+    fn keyword_entry<'a>(
+        &self,
+        ctx: &Arc<ActiveContext>,
+        type_scoped: &Arc<ActiveContext>,
+        active: Active<'a>,
+        keyword: &'static str,
+        value: &'a Value,
+        depth: usize,
+        entries: &mut Entries<'a>,
+    ) -> Result<(), JsonLdError> {
+        match keyword {
+            "@context" => {}
+            "@id" => {
+                let Value::String(s) = value else {
+                    return Err(invalid("@id", "must be a string"));
+                };
+                if entries.node.id.is_some() {
+                    return Err(JsonLdError::CollidingKeywords { keyword: "@id" });
+                }
+                entries.node.id = Some(match expand_iri(ctx, s, false) {
+                    Expanded::Iri(iri) => NodeId::Iri(iri),
+                    _ => NodeId::Relative,
+                });
+            }
+            "@type" => {
+                let items: Vec<&'a Value> = match value {
+                    Value::Array(items) => {
+                        entries.type_is_array = true;
+                        items.iter().collect()
+                    }
+                    other => vec![other],
+                };
+                for item in items {
+                    let Value::String(s) = item else {
+                        return Err(invalid("@type", "must be a string or an array of strings"));
+                    };
+                    entries
+                        .node
+                        .types
+                        .push(match expand_iri(type_scoped, s, true) {
+                            Expanded::Iri(iri) => Some(iri),
+                            _ => None,
+                        });
+                }
+            }
+            "@value" => {
+                if entries.value.is_some() {
+                    return Err(JsonLdError::CollidingKeywords { keyword: "@value" });
+                }
+                entries.value = Some(match value {
+                    Value::Null => None,
+                    Value::String(s) => Some(Scalar::Str(s)),
+                    Value::Bool(b) => Some(Scalar::Bool(*b)),
+                    Value::Number(n) => Some(Scalar::Num(number(n))),
+                    Value::Array(_) | Value::Object(_) => {
+                        return Err(invalid(
+                            "@value",
+                            "must be a string, number, boolean or null",
+                        ));
+                    }
+                });
+            }
+            "@language" => {
+                let Value::String(s) = value else {
+                    return Err(invalid("@language", "must be a string"));
+                };
+                if entries.language.is_some() {
+                    return Err(JsonLdError::CollidingKeywords {
+                        keyword: "@language",
+                    });
+                }
+                entries.language = Some(s.to_lowercase());
+            }
+            "@graph" => {
+                if entries.node.graph.is_some() {
+                    return Err(JsonLdError::CollidingKeywords { keyword: "@graph" });
+                }
+                let mut items = Vec::new();
+                self.expand(ctx, Active::Graph, value, depth + 1, &mut items)?;
+                entries.node.graph = Some(items);
+            }
+            "@list" => {
+                if entries.list.is_some() {
+                    return Err(JsonLdError::CollidingKeywords { keyword: "@list" });
+                }
+                let mut items = Vec::new();
+                if !active.is_free() {
+                    self.expand(ctx, active, value, depth + 1, &mut items)?;
+                }
+                entries.list = Some(items);
+            }
+            "@set" => {
+                if entries.set.is_some() {
+                    return Err(JsonLdError::CollidingKeywords { keyword: "@set" });
+                }
+                let mut items = Vec::new();
+                self.expand(ctx, active, value, depth + 1, &mut items)?;
+                entries.set = Some(items);
+            }
+            other => return Err(unsupported(other)),
+        }
+        Ok(())
+    }
+}
+
+/// Turns the gathered entries into a value, list, set or node object.
+fn finish_object<'a>(
+    entries: Entries<'a>,
+    active: Active<'a>,
+    depth: usize,
+    out: &mut Vec<Item<'a>>,
+) -> Result<(), JsonLdError> {
+    let Entries {
+        mut node,
+        value,
+        type_is_array,
+        language,
+        list,
+        set,
+    } = entries;
+    let has_node_entries = node.id.is_some() || !node.properties.is_empty() || node.graph.is_some();
+
+    if let Some(value) = value {
+        if has_node_entries || list.is_some() || set.is_some() {
+            return Err(invalid(
+                "@value",
+                "a value object may only contain @value, @type and @language",
+            ));
+        }
+        if type_is_array || node.types.len() > 1 {
+            return Err(invalid("@type", "the type of a value must be a single IRI"));
+        }
+        let datatype = match node.types.pop() {
+            None => None,
+            Some(Some(iri)) if !iri.starts_with("_:") => Some(iri),
+            Some(_) => return Err(invalid("@type", "the type of a value must be an IRI")),
+        };
+        let Some(value) = value else {
+            // `"@value": null` expands to nothing.
+            return Ok(());
+        };
+        if language.is_some() && (datatype.is_some() || !matches!(value, Scalar::Str(_))) {
+            return Err(invalid(
+                "@language",
+                "only a string without a datatype may have a language",
+            ));
+        }
+        if !active.is_free() {
+            out.push(Item::Value(ValueObject {
+                value,
+                datatype,
+                language,
+            }));
+        }
+        return Ok(());
+    }
+    if language.is_some() {
+        if has_node_entries || !node.types.is_empty() || list.is_some() || set.is_some() {
+            return Err(invalid(
+                "@language",
+                "only a value object may have a language",
+            ));
+        }
+        // An object with only @language expands to nothing.
+        return Ok(());
+    }
+    if let Some(items) = list {
+        if has_node_entries || !node.types.is_empty() || set.is_some() {
+            return Err(invalid("@list", "a list object may only contain @list"));
+        }
+        if !active.is_free() {
+            out.push(Item::List(items));
+        }
+        return Ok(());
+    }
+    if let Some(items) = set {
+        if has_node_entries || !node.types.is_empty() {
+            return Err(invalid("@set", "a set object may only contain @set"));
+        }
+        out.extend(items);
+        return Ok(());
+    }
+    // A document that is only a graph (`{"@context": .., "@graph": [..]}`)
+    // puts its nodes in the default graph.
+    let only_graph =
+        depth == 0 && node.id.is_none() && node.types.is_empty() && node.properties.is_empty();
+    if let (true, Some(items)) = (only_graph, node.graph.as_mut()) {
+        out.append(items);
+        return Ok(());
+    }
+    out.push(Item::Node(Box::new(node)));
+    Ok(())
+}
+
+/// A JSON number as JavaScript sees it: a double.
+fn number(n: &serde_json::Number) -> f64 {
+    // `as_f64` rounds integers beyond 2^53 to nearest, as JSON.parse does.
+    n.as_f64().unwrap_or(f64::NAN)
+}
+
+/// Value expansion (JSON-LD 1.1 §5.3.2).
+fn value_expand<'a>(
+    ctx: &ActiveContext,
+    key: &'a str,
+    value: &'a Value,
+) -> Result<Item<'a>, JsonLdError> {
+    let type_mapping = ctx.term(key).and_then(|d| d.type_mapping.as_ref());
+    if let Value::String(s) = value {
+        let reference = match type_mapping {
+            Some(TypeMapping::Id) => Some(expand_iri(ctx, s, false)),
+            Some(TypeMapping::Vocab) => Some(expand_iri(ctx, s, true)),
+            _ => None,
+        };
+        if let Some(expanded) = reference {
+            return Ok(Item::Node(Box::new(Node {
+                id: Some(match expanded {
+                    Expanded::Iri(iri) => NodeId::Iri(iri),
+                    _ => NodeId::Relative,
+                }),
+                ..Node::default()
+            })));
+        }
+    }
+    let scalar = match value {
+        Value::String(s) => Scalar::Str(s),
+        Value::Bool(b) => Scalar::Bool(*b),
+        Value::Number(n) => Scalar::Num(number(n)),
+        // Only scalars reach value expansion.
+        Value::Null | Value::Array(_) | Value::Object(_) => {
+            return Err(invalid(
+                "@value",
+                "must be a string, number, boolean or null",
+            ));
+        }
+    };
+    let datatype = match type_mapping {
+        Some(TypeMapping::Json) => return Err(unsupported("@type: @json")),
+        Some(TypeMapping::Iri(iri)) => Some(Text::Shared(iri.clone())),
+        Some(TypeMapping::Id | TypeMapping::Vocab | TypeMapping::None) | None => None,
+    };
+    Ok(Item::Value(ValueObject {
+        value: scalar,
+        datatype,
+        language: None,
+    }))
+}
