@@ -118,12 +118,20 @@ pub enum KeyError {
         /// Second prefix byte.
         second: u8,
     },
-    /// A JWK that is not a JSON object or lacks a required member, or whose
-    /// members have the wrong JSON type.
+    /// A JWK that is not a JSON object (or not JSON at all), or whose
+    /// members do not fit together.
     #[error("malformed JWK: {reason}")]
     Jwk {
         /// What is wrong.
         reason: &'static str,
+    },
+    /// A JWK member that is missing or of the wrong JSON type.
+    #[error("JWK member \"{member}\" is {problem}")]
+    JwkMember {
+        /// The member, e.g. "x".
+        member: &'static str,
+        /// "missing", "not a string" or "not an array".
+        problem: &'static str,
     },
     /// A JWK whose `kty`, `crv`, `alg`, `use` or `key_ops` do not fit a
     /// signature key of the kinds this crate reads.

@@ -39,15 +39,17 @@ fn optional_str<'a>(jwk: &'a Object, member: &'static str) -> Result<Option<&'a 
     match jwk.get(member) {
         None => Ok(None),
         Some(Value::String(value)) => Ok(Some(value)),
-        Some(_) => Err(KeyError::Jwk {
-            reason: "a member that must be a string is not",
+        Some(_) => Err(KeyError::JwkMember {
+            member,
+            problem: "not a string",
         }),
     }
 }
 
 fn required_str<'a>(jwk: &'a Object, member: &'static str) -> Result<&'a str, KeyError> {
-    optional_str(jwk, member)?.ok_or(KeyError::Jwk {
-        reason: "a required member (kty, crv, x, n, e or d) is missing",
+    optional_str(jwk, member)?.ok_or(KeyError::JwkMember {
+        member,
+        problem: "missing",
     })
 }
 
@@ -94,8 +96,9 @@ fn check_usage(jwk: &Object, algs: &[&str], op: &str) -> Result<(), KeyError> {
             member: "key_ops",
             found: format!("does not include \"{op}\""),
         }),
-        Some(_) => Err(KeyError::Jwk {
-            reason: "key_ops is not an array",
+        Some(_) => Err(KeyError::JwkMember {
+            member: "key_ops",
+            problem: "not an array",
         }),
     }
 }

@@ -423,7 +423,9 @@ impl PrivateKey {
 
     /// An Ed25519 key from its 32-byte seed (RFC 8032 secret key).
     pub fn from_ed25519_seed(seed: &[u8; ED25519_KEY_LEN]) -> Self {
-        Self(PrivateInner::Ed25519(Box::new(SigningKey::from_bytes(seed))))
+        Self(PrivateInner::Ed25519(Box::new(SigningKey::from_bytes(
+            seed,
+        ))))
     }
 
     /// An Ed25519 key from raw bytes: a 32-byte seed, or tweetnacl's
