@@ -1,0 +1,161 @@
+//! What comes out of real QR images: DIVOC certificates byte for byte, and
+//! the ZXing photo corpus at the rate the design budgets.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failure here is a test failure"
+)]
+
+mod qr_support;
+
+use std::sync::OnceLock;
+
+use qr_support::{camera_frame, corpus, divoc_qr_pngs, fixtures, rotate};
+use verifier_wasm::qr::{self, EcLevel, PayloadKind, QrError};
+
+/// Design budget: zxing-cpp's score on the corpus.
+const CORPUS_BUDGET: usize = 165;
+/// How far a rotation may fall below the unrotated count.
+const ROTATION_SLACK: usize = 2;
+
+#[test]
+fn every_divoc_qr_png_gives_the_exact_zip_bytes() {
+    let pngs = divoc_qr_pngs();
+    assert!(pngs.len() >= 60, "fixtures missing: {} qr.png", pngs.len());
+    for (png, zip) in pngs {
+        let codes = qr::decode_image(&std::fs::read(&png).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        let code = &codes[0];
+        assert_eq!(code.kind(), PayloadKind::Bytes, "{}", png.display());
+        assert!(code.payload().starts_with(b"PK\x03\x04"));
+        assert_eq!(
+            code.payload(),
+            std::fs::read(&zip).unwrap(),
+            "{}",
+            png.display()
+        );
+        assert_eq!(code.ec_level(), Some(EcLevel::M), "{}", png.display());
+        let version = code.version().unwrap();
+        assert!(
+            (20..=30).contains(&version),
+            "{}: version {version}",
+            png.display()
+        );
+    }
+}
+
+#[test]
+fn divoc_random_text_qr_is_text() {
+    for set in ["ed25519-v2-tampered", "rsa-v1-tampered"] {
+        let path = fixtures().join(format!(
+            "divoc/stack-signed/{set}/payload/qr_random_text.png"
+        ));
+        let codes = qr::decode_image(&std::fs::read(path).unwrap()).unwrap();
+        // The manifest's note quotes the start of the text.
+        assert!(
+            codes[0].text().starts_with("HC1:/DVRC10Z6LSU7RQK: GA"),
+            "{}",
+            codes[0].text()
+        );
+        assert_eq!(codes[0].payload(), codes[0].text().as_bytes());
+    }
+}
+
+#[test]
+fn divoc_qr_in_a_noisy_camera_frame_in_every_rotation() {
+    let (png, zip) = divoc_qr_pngs().into_iter().next().unwrap();
+    let zip = std::fs::read(zip).unwrap();
+    let frame = camera_frame(&png, 400);
+    for turns in 0..4 {
+        let frame = rotate(&frame, turns);
+        let codes = qr::decode_luma(frame.as_raw(), frame.width(), frame.height())
+            .unwrap_or_else(|e| panic!("{} quarter turns: {e}", turns));
+        assert_eq!(codes[0].payload(), zip);
+    }
+    // The same frame as canvas RGBA, with the alpha a canvas gives.
+    let rgba: Vec<u8> = frame
+        .as_raw()
+        .iter()
+        .flat_map(|&v| [v, v, v, 255])
+        .collect();
+    let codes = qr::decode_rgba(&rgba, 640, 480).unwrap();
+    assert_eq!(codes[0].payload(), zip);
+}
+
+#[test]
+fn kanji_and_shift_jis_come_out_as_unicode() {
+    let corpus = corpus();
+    for name in [
+        "qrcode-2/10.png",
+        "qrcode-2/31.png",
+        "qrcode-2/33.png",
+        "qrcode-2/17.png",
+    ] {
+        let sample = corpus.iter().find(|s| s.name == name).unwrap();
+        let codes = qr::decode_luma(
+            sample.image.as_raw(),
+            sample.image.width(),
+            sample.image.height(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(codes[0].text(), sample.expected, "{name}");
+        match codes[0].kind() {
+            PayloadKind::Text => assert_eq!(codes[0].payload(), sample.expected.as_bytes()),
+            // Byte mode holding Shift-JIS: the payload keeps the encoded
+            // bytes, which are not the UTF-8 text.
+            PayloadKind::Bytes => assert_ne!(codes[0].payload(), sample.expected.as_bytes()),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_png_of_another_format_is_refused() {
+    let err = qr::decode_image(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap_err();
+    assert!(matches!(err, QrError::UnsupportedImage { .. }), "{err:?}");
+    let err = qr::decode_image(b"").unwrap_err();
+    assert!(matches!(err, QrError::UnsupportedImage { .. }), "{err:?}");
+}
+
+/// Codes read in the corpus per rotation (0, 90, 180, 270 degrees), counting
+/// the first code returned, with the misses for the failure message.
+fn corpus_counts() -> &'static ([usize; 4], Vec<String>) {
+    static COUNTS: OnceLock<([usize; 4], Vec<String>)> = OnceLock::new();
+    COUNTS.get_or_init(|| {
+        let mut counts = [0; 4];
+        let mut misses = Vec::new();
+        for sample in corpus() {
+            for (turns, count) in counts.iter_mut().enumerate() {
+                let image = rotate(&sample.image, turns);
+                let result = qr::decode_luma(image.as_raw(), image.width(), image.height());
+                match result.as_deref() {
+                    Ok([first, ..]) if first.text() == sample.expected => *count += 1,
+                    _ => misses.push(format!("{} at {}", sample.name, turns * 90)),
+                }
+            }
+        }
+        (counts, misses)
+    })
+}
+
+#[test]
+fn corpus_rate_meets_the_budget() {
+    let ([upright, ..], misses) = corpus_counts();
+    assert!(
+        *upright >= CORPUS_BUDGET,
+        "{upright}/179; misses: {misses:?}"
+    );
+}
+
+#[test]
+fn corpus_rate_holds_in_every_rotation() {
+    let (counts, misses) = corpus_counts();
+    for (turns, &count) in counts.iter().enumerate() {
+        assert!(
+            count + ROTATION_SLACK >= counts[0] && count >= CORPUS_BUDGET,
+            "{count}/179 at {} degrees vs {} upright; misses: {misses:?}",
+            turns * 90,
+            counts[0]
+        );
+    }
+}
