@@ -4,9 +4,9 @@
 //!
 //! Every suite signs `sha256(c14n(proof configuration)) ||
 //! sha256(c14n(document without proof))`. The hash-and-check core
-//! ([`verify_canonical`]) takes the canonical strings, so it is tested
-//! against the canonical forms in the fixtures independently of the JSON-LD
-//! processor.
+//! (`check_signature`) takes the canonical strings, so the unit tests check
+//! it against the canonical forms in the fixtures independently of the
+//! JSON-LD processor.
 
 mod error;
 mod jws;
@@ -170,17 +170,28 @@ pub(crate) fn hash_data(proof_canonical: &str, document_canonical: &str) -> [u8;
 
 /// The hash-and-check core: verifies `proof`'s signature over the given
 /// canonical forms of its configuration and of the document.
+#[cfg(test)]
 pub(crate) fn verify_canonical(
     proof: &Proof,
     key: &PublicKey,
     proof_canonical: &str,
     document_canonical: &str,
 ) -> Result<(), ProofError> {
-    let suite = suites::for_suite(proof.suite());
     proof.suite().check_key(key.algorithm())?;
-    let (mut message, signature) = suite.decode_signature(proof.object())?;
+    let (prefix, signature) = suites::for_suite(proof.suite()).decode_signature(proof.object())?;
+    check_signature(prefix, &signature, key, proof_canonical, document_canonical)
+}
+
+/// Checks a decoded signature over `prefix || sha256(proof) || sha256(document)`.
+fn check_signature(
+    mut message: Vec<u8>,
+    signature: &[u8],
+    key: &PublicKey,
+    proof_canonical: &str,
+    document_canonical: &str,
+) -> Result<(), ProofError> {
     message.extend_from_slice(&hash_data(proof_canonical, document_canonical));
-    key.verify_signature(&message, &signature)
+    key.verify_signature(&message, signature)
 }
 
 /// The document's members without `proof`.
@@ -220,7 +231,7 @@ pub fn verify<'a>(
     proof.suite().check_key(key.algorithm())?;
     let suite = suites::for_suite(proof.suite());
     // Cheap checks on the signature's encoding come before canonicalizing.
-    let (_, signature) = suite.decode_signature(proof.object())?;
+    let (prefix, signature) = suite.decode_signature(proof.object())?;
     key.check_signature_len(&signature)?;
     let Value::Object(signed) = document else {
         return Err(ProofError::DocumentNotAnObject.into());
@@ -229,7 +240,13 @@ pub fn verify<'a>(
     let config = suite.verify_config(proof.object(), &mut unsigned)?;
     let proof_canonical = suite.canonicalize(&config, store)?;
     let document_canonical = suite.canonicalize(&Value::Object(unsigned), store)?;
-    verify_canonical(&proof, key, &proof_canonical, &document_canonical)?;
+    check_signature(
+        prefix,
+        &signature,
+        key,
+        &proof_canonical,
+        &document_canonical,
+    )?;
     Ok(Verified { document, proof })
 }
 
