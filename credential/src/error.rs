@@ -11,6 +11,8 @@ pub use crate::keys::KeyError;
 pub use crate::model::ModelError;
 pub use crate::payload::PayloadError;
 pub use crate::proof::ProofError;
+pub use crate::revocation::RevocationError;
+pub use crate::trust::TrustListError;
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, Error)]
@@ -31,4 +33,10 @@ pub enum Error {
     /// A credential or issuance request does not fit the credential model.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// A trust list was refused.
+    #[error(transparent)]
+    TrustList(#[from] TrustListError),
+    /// A revocation list was refused.
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
 }

@@ -13,18 +13,32 @@ mod model;
 mod payload;
 mod proof;
 mod rdf;
+mod revocation;
+mod signed;
+mod trust;
 
-pub use error::{Error, JsonLdError, KeyError, ModelError, PayloadError, ProofError};
+pub use error::{
+    Error, JsonLdError, KeyError, ModelError, PayloadError, ProofError, RevocationError,
+    TrustListError,
+};
 pub use jcs::canonicalize as jcs_canonicalize;
 pub use jsonld::{ContextStore, canonicalize as canonicalize_rdf};
 pub use keys::{KeyAlgorithm, PrivateKey, PublicKey};
+pub use model::{
+    CertificationRequest, ContextVersion, CredentialAddress, Evidence, Facility, IssuanceProfile,
+    Lenient, Person, Recipient, RequestAddress, RequestFacility, Vaccination,
+    VaccinationCredential, Vaccinator, VaccineCoding, Verifier,
+};
 pub use payload::{
     DecodedPayload, Limits, PayloadFormat, decode as decode_payload,
     decode_with as decode_payload_with, encode as encode_payload,
 };
 pub use proof::{Proof, ProofOptions, Suite, Verified, sign, verify};
-pub use model::{
-    CertificationRequest, ContextVersion, CredentialAddress, Evidence, Facility, IssuanceProfile, Lenient, Person,
-    Recipient, RequestAddress, RequestFacility, VaccinationCredential, Vaccination, VaccineCoding, Vaccinator,
-    Verifier,
+pub use revocation::{
+    CertificateRef, IssuerRevocations, RevocationList, RevocationStatus, RevocationStore, RiceSet,
+    StatusEntry, hash_key as revocation_hash_key, numeric_id as revocation_numeric_id,
+};
+pub use trust::{
+    KeyStatus, KeyUseViolation, MAX_TRUST_LIST_BYTES, TrustList, TrustedContext, TrustedIssuer,
+    TrustedKey,
 };
