@@ -5,7 +5,7 @@
 //!
 //! | form | how it is recognised | [`PayloadFormat`] |
 //! |---|---|---|
-//! | raw ZIP bytes, as DIVOC's byte-mode QR holds them | starts with `PK\x03\x04` | [`Zip`](PayloadFormat::Zip) |
+//! | raw ZIP bytes, as DIVOC's byte-mode QR holds them | starts with `PK\x03\x04` (or `PK\x05\x06`, an empty archive) | [`Zip`](PayloadFormat::Zip) |
 //! | the same ZIP as latin-1 text: a reader turned each byte into U+0000..U+00FF and handed over UTF-8 | starts with `PK\x03\x04`, is UTF-8, has non-ASCII chars, none past U+00FF | [`ZipLatin1`](PayloadFormat::ZipLatin1) |
 //! | `B64:` + base64 of the ZIP | `B64:` after optional whitespace; standard alphabet, padding optional | [`Base64Zip`](PayloadFormat::Base64Zip) |
 //! | bare JSON | `{` or `[` after an optional UTF-8 BOM and whitespace | [`Json`](PayloadFormat::Json) |
@@ -208,7 +208,9 @@ pub fn decode_with(bytes: &[u8], limits: &Limits) -> Result<DecodedPayload, Payl
             limit: limits.max_input,
         });
     }
-    if bytes.starts_with(&zip::LOCAL_HEADER_SIG) {
+    // An empty archive is only an end record: report it as a ZIP with no
+    // entry rather than as garbage.
+    if bytes.starts_with(&zip::LOCAL_HEADER_SIG) || bytes.starts_with(&zip::END_RECORD_SIG) {
         return decode_zip(bytes, limits);
     }
     let without_bom = text::strip_bom(bytes);

@@ -285,6 +285,9 @@ fn entry_count_zip64_and_multi_disk_are_refused_precisely() {
     two.entries = 2;
     two.entries_on_disk = 2;
     assert_eq!(two.decode(), Err(PayloadError::EntryCount { found: 2 }));
+    // What `zip` writes for an empty archive: a lone end record.
+    let empty = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+    assert_eq!(decode(empty), Err(PayloadError::EntryCount { found: 0 }));
     let mut none = Archive::deflated(JSON);
     none.entries = 0;
     none.entries_on_disk = 0;
