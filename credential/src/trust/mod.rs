@@ -80,8 +80,9 @@ pub enum TrustListError {
         /// What is wrong.
         reason: String,
     },
-    /// Two keys share an id, so a credential's key could not be told apart.
-    #[error("key id {kid} appears more than once")]
+    /// Two keys of one issuer share an id, so a credential's key could not
+    /// be told apart.
+    #[error("key id {kid} appears more than once for one issuer")]
     DuplicateKeyId {
         /// The key id.
         kid: String,
@@ -174,7 +175,9 @@ pub struct TrustList {
     pub issuers: Vec<TrustedIssuer>,
     /// Extra JSON-LD contexts.
     pub contexts: Vec<TrustedContext>,
-    index: HashMap<String, (usize, usize)>,
+    /// Key id -> (issuer, key) positions. One id may name keys of several
+    /// issuers: DIVOC's default `did:india` is used by more than one country.
+    index: HashMap<String, Vec<(usize, usize)>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -300,9 +303,28 @@ impl TrustList {
         signed::seal(payload, anchor)
     }
 
-    /// The issuer and key a credential's `verificationMethod` names.
+    /// The issuer and key a credential's `verificationMethod` names, when
+    /// exactly one issuer holds a key with that id.
     pub fn find_key(&self, kid: &str) -> Option<(&TrustedIssuer, &TrustedKey)> {
-        let &(i, k) = self.index.get(kid)?;
+        match self.index.get(kid)?.as_slice() {
+            [only] => self.at(*only),
+            _ => None,
+        }
+    }
+
+    /// The key `kid` of the issuer a credential names; if no issuer of that
+    /// name holds `kid`, the single other issuer that does (so the caller can
+    /// report the mismatch), else nothing.
+    pub fn find_key_for(&self, kid: &str, issuer: &str) -> Option<(&TrustedIssuer, &TrustedKey)> {
+        let positions = self.index.get(kid)?;
+        positions
+            .iter()
+            .filter_map(|&p| self.at(p))
+            .find(|(i, _)| i.id == issuer)
+            .or_else(|| self.find_key(kid))
+    }
+
+    fn at(&self, (i, k): (usize, usize)) -> Option<(&TrustedIssuer, &TrustedKey)> {
         let issuer = self.issuers.get(i)?;
         Some((issuer, issuer.keys.get(k)?))
     }
@@ -334,15 +356,28 @@ impl TrustList {
 
 fn build_index(
     issuers: &[TrustedIssuer],
-) -> Result<HashMap<String, (usize, usize)>, TrustListError> {
-    let mut index = HashMap::new();
+) -> Result<HashMap<String, Vec<(usize, usize)>>, TrustListError> {
+    let mut index: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     for (i, issuer) in issuers.iter().enumerate() {
+        if issuers
+            .iter()
+            .take(i)
+            .any(|earlier| earlier.id == issuer.id)
+        {
+            return Err(TrustListError::Malformed {
+                reason: format!("issuer {} appears more than once", issuer.id),
+            });
+        }
         for (k, key) in issuer.keys.iter().enumerate() {
-            if index.insert(key.kid.clone(), (i, k)).is_some() {
+            let positions = index.entry(key.kid.clone()).or_default();
+            // Within one issuer a key id must be unique; across issuers it
+            // may repeat, and the credential's issuer tells them apart.
+            if positions.iter().any(|&(other, _)| other == i) {
                 return Err(TrustListError::DuplicateKeyId {
                     kid: key.kid.clone(),
                 });
             }
+            positions.push((i, k));
         }
     }
     Ok(index)
