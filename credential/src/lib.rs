@@ -4,6 +4,32 @@
 //! Pure functions, no I/O: the crate builds for `wasm32-unknown-unknown`
 //! as well as natively, and never fetches anything (JSON-LD contexts are
 //! bundled).
+//!
+//! ```
+//! use credential::{ContextStore, PublicKey, VaccinationCredential};
+//!
+//! // A QR payload as DIVOC prints it: a ZIP holding certificate.json.
+//! # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/divoc/stack-signed/ed25519-v2");
+//! # let qr_bytes = std::fs::read(format!("{dir}/cert-001/certificate.zip")).unwrap();
+//! let decoded = credential::decode_payload(&qr_bytes)?;
+//!
+//! // Find the key the proof names, then check the signature.
+//! let proof = credential::Proof::from_document(&decoded.document)?;
+//! assert_eq!(proof.verification_method(), "did:example:moh#key-1");
+//! let key = PublicKey::from_base58("FGwEz83rRge9x3Y2GuCotWBHN87JaRVMFwFfZkuRUC5")?;
+//! let verified = credential::verify(&decoded.document, &key, &ContextStore::bundled())?;
+//!
+//! // Only now is the content the issuer's.
+//! let certificate = VaccinationCredential::from_document(verified.document())?;
+//! assert_eq!(certificate.credential_subject.name, "विकास शर्मा");
+//! # Ok::<(), credential::Error>(())
+//! ```
+//!
+//! Modules and what they hold: `model` (the typed DIVOC credential and
+//! issuance request), `jsonld` + `rdf` (strict JSON-LD expansion and
+//! URDNA2015), `jcs` (RFC 8785), `keys` and `proof` (suites), `payload`
+//! (the QR ZIP codec), `trust` and `revocation` (the registry's signed
+//! lists), `signed` (their envelope).
 
 mod error;
 mod jcs;
