@@ -3,7 +3,10 @@
 //! every certificate of the corpus, every JSON-LD probe, and the W3C
 //! vc-di-eddsa canonical forms.
 
-#![allow(clippy::unwrap_used, reason = "test helpers fail loudly on bad fixtures")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers fail loudly on bad fixtures"
+)]
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -40,6 +40,9 @@ fn canon(doc: &Value) -> Result<String, JsonLdError> {
     canonicalize_rdf(doc, &ContextStore::bundled())
 }
 
+/// A way to break the certificate.
+type Mutation = fn(&mut Value);
+
 fn undefined(property: &str) -> JsonLdError {
     JsonLdError::UndefinedProperty {
         property: property.into(),
@@ -55,7 +58,7 @@ fn the_certificate_itself_is_accepted() {
 
 #[test]
 fn undefined_property_at_every_level() {
-    let cases: [(&str, fn(&mut Value)); 7] = [
+    let cases: [(&str, Mutation); 7] = [
         ("top", |d| d["vaccinationStatus"] = json!("full")),
         ("credentialSubject", |d| {
             d["credentialSubject"]["passportNumber"] = json!("X")

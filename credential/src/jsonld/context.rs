@@ -210,6 +210,27 @@ pub(crate) fn expand_iri<'a>(ctx: &ActiveContext, value: &'a str, vocab: bool) -
     }
 }
 
+/// IRI expansion of a document key (relative to the vocabulary), with the
+/// key's term definition: expansion needs both, and one lookup finds both.
+pub(crate) fn expand_key<'c, 'a>(
+    ctx: &'c ActiveContext,
+    key: &'a str,
+) -> (Expanded<'a>, Option<&'c Arc<TermDef>>) {
+    // Keywords and keyword-like keys are never terms, so a term found here
+    // is what `expand_iri` would use too.
+    match ctx.term(key) {
+        Some(def) => {
+            let expanded = match &def.iri {
+                Some(Mapping::Keyword(k)) => Expanded::Keyword(k),
+                Some(Mapping::Iri(iri)) => Expanded::Iri(Text::Shared(iri.clone())),
+                None => Expanded::Null,
+            };
+            (expanded, Some(def))
+        }
+        None => (expand_iri(ctx, key, true), None),
+    }
+}
+
 /// Context processing: `local` applied to `active`. `key` is the memo key
 /// of `local` when it lives in the store.
 pub(crate) fn process(

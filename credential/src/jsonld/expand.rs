@@ -10,7 +10,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::JsonLdError;
-use super::context::{ActiveContext, Expanded, TermDef, TypeMapping, expand_iri, process};
+use super::context::{
+    ActiveContext, Expanded, TermDef, TypeMapping, expand_iri, expand_key, process,
+};
 use super::loader::StoreInner;
 use super::syntax::{Container, parse_local_context};
 use crate::rdf::{Text, cmp_utf16};
@@ -206,7 +208,8 @@ impl<'s> Expander<'s> {
     ) -> Result<(), JsonLdError> {
         let mut keys: Vec<(&'a str, &'a Value)> =
             map.iter().map(|(k, v)| (k.as_str(), v)).collect();
-        keys.sort_by(|a, b| cmp_utf16(a.0, b.0));
+        // Keys of one object are distinct, so an unstable sort is enough.
+        keys.sort_unstable_by(|a, b| cmp_utf16(a.0, b.0));
 
         // A type-scoped context applies to its node only: a nested node
         // object goes back to the context before it, unless it is a value
@@ -252,7 +255,7 @@ impl<'s> Expander<'s> {
                     .collect::<Result<_, _>>()?,
                 _ => return Err(invalid("@type", "must be a string or an array of strings")),
             };
-            types.sort_by(|a, b| cmp_utf16(a, b));
+            types.sort_unstable_by(|a, b| cmp_utf16(a, b));
             for t in types {
                 if let Some(scoped) = self.apply_scoped(&ctx, type_scoped.term(t), false, false)? {
                     ctx = scoped;
@@ -265,7 +268,8 @@ impl<'s> Expander<'s> {
             if key == "@context" {
                 continue;
             }
-            match expand_iri(&ctx, key, true) {
+            let (expanded, def) = expand_key(&ctx, key);
+            match expanded {
                 Expanded::Null | Expanded::Relative => {
                     return Err(JsonLdError::UndefinedProperty {
                         property: key.to_owned(),
@@ -281,7 +285,6 @@ impl<'s> Expander<'s> {
                     &mut entries,
                 )?,
                 Expanded::Iri(predicate) => {
-                    let def = ctx.term(key);
                     if matches!(
                         def.and_then(|d| d.type_mapping.as_ref()),
                         Some(TypeMapping::Json)
@@ -395,7 +398,13 @@ impl<'s> Expander<'s> {
                         keyword: "@language",
                     });
                 }
-                entries.language = Some(s.to_lowercase());
+                // jsonld.js lowercases tags with toLowerCase; BCP 47 tags
+                // are ASCII, and a non-ASCII one is refused rather than
+                // pulling Unicode case tables (25 KB) into the wasm module.
+                if !s.is_ascii() {
+                    return Err(invalid("@language", "must be an ASCII BCP 47 tag"));
+                }
+                entries.language = Some(s.to_ascii_lowercase());
             }
             "@graph" => {
                 if entries.node.graph.is_some() {

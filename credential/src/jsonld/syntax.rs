@@ -263,7 +263,8 @@ fn parse_def(
             }
         }
     }
-    def.terms.sort_by(|(a, _), (b, _)| a.cmp(b));
+    // Keys of a JSON object are distinct.
+    def.terms.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
     Ok(def)
 }
 

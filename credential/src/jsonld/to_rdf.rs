@@ -204,9 +204,20 @@ fn js_is_double(n: f64) -> bool {
     ryu_js::Buffer::new().format(n).contains('.')
 }
 
-/// `n.toFixed(0)`.
+/// `n.toFixed(0)` for a number whose `String(n)` has no dot: an integer,
+/// one of at least 1e21 (written as `String(n)`), or a tiny one (below
+/// 1e-6, rounding to zero). Written here rather than with `ryu-js`'s
+/// `format_to_fixed`, whose tables add 30 KB to the wasm module.
 fn js_to_fixed_0(n: f64) -> String {
-    ryu_js::Buffer::new().format_to_fixed(n, 0).to_owned()
+    if n.abs() >= 1e21 || !n.is_finite() {
+        return ryu_js::Buffer::new().format(n).to_owned();
+    }
+    if n.fract() != 0.0 {
+        // |n| < 1e-6 here; toFixed keeps the sign of a negative number.
+        return if n < 0.0 { "-0" } else { "0" }.to_owned();
+    }
+    // An integral double below 1e21 < 2^70 converts to i128 exactly.
+    (n as i128).to_string()
 }
 
 /// `n.toExponential(15).replace(/(\d)0*e\+?/, '$1E')`: jsonld.js 2's
@@ -242,39 +253,81 @@ fn to_exponential_15(x: f64) -> (String, i32) {
     if x == 0.0 {
         return ("0000000000000000".to_owned(), 0);
     }
-    // A double's exact decimal expansion has at most 767 significant
-    // digits: with 800 requested, Rust prints it exactly, unrounded.
-    let exact = format!("{x:.800e}");
-    let (mantissa, exponent) = exact.split_once('e').unwrap_or((&exact, "0"));
-    let mut exponent: i32 = exponent.parse().unwrap_or(0);
-    let mut digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let (mut digits, mut exponent) = exact_decimal(x);
     let round_up = digits.get(16).is_some_and(|&d| d >= b'5');
-    digits.truncate(16);
+    digits.resize(16, b'0');
     if round_up {
-        let mut i = digits.len();
-        loop {
-            let Some(pos) = i.checked_sub(1) else {
-                // 9999999999999999 rounded up: 1000000000000000, one
-                // exponent higher.
-                digits.insert(0, b'1');
-                digits.truncate(16);
-                exponent += 1;
+        let mut carry = true;
+        for d in digits.iter_mut().rev() {
+            if *d == b'9' {
+                *d = b'0';
+            } else {
+                *d += 1;
+                carry = false;
                 break;
-            };
-            match digits.get_mut(pos) {
-                Some(d) if *d == b'9' => {
-                    *d = b'0';
-                    i = pos;
-                }
-                Some(d) => {
-                    *d += 1;
-                    break;
-                }
-                None => break,
             }
+        }
+        if carry {
+            // 9999999999999999 rounded up: 1000000000000000, one exponent up.
+            digits.insert(0, b'1');
+            digits.truncate(16);
+            exponent += 1;
         }
     }
     (String::from_utf8(digits).unwrap_or_default(), exponent)
+}
+
+/// The exact decimal expansion of a finite `x > 0`: its significant digits
+/// (ASCII) and the decimal exponent of the first one. A double is
+/// `m * 2^e`; this multiplies out `m * 2^e` or `m * 5^-e` in base 10^9.
+/// By hand because Rust's exact float formatting (`{:.800e}`) adds its
+/// bignum code to the wasm module for a path no real certificate takes.
+fn exact_decimal(x: f64) -> (Vec<u8>, i32) {
+    const BASE: u64 = 1_000_000_000;
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mantissa, e) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), biased - 1075)
+    };
+    let mut limbs: Vec<u64> = vec![
+        mantissa % BASE,
+        (mantissa / BASE) % BASE,
+        mantissa / (BASE * BASE),
+    ];
+    let (factor, times) = if e >= 0 { (2, e) } else { (5, -e) };
+    for _ in 0..times {
+        let mut carry = 0;
+        for limb in &mut limbs {
+            let v = *limb * factor + carry;
+            *limb = v % BASE;
+            carry = v / BASE;
+        }
+        if carry > 0 {
+            limbs.push(carry);
+        }
+    }
+    while limbs.len() > 1 && limbs.last() == Some(&0) {
+        limbs.pop();
+    }
+    let mut text = String::with_capacity(limbs.len() * 9);
+    for (i, limb) in limbs.iter().rev().enumerate() {
+        if i == 0 {
+            text.push_str(&limb.to_string());
+        } else {
+            text.push_str(&format!("{limb:09}"));
+        }
+    }
+    // x = digits * 10^-(times) when e < 0, digits * 1 when e >= 0.
+    let scale = if e >= 0 { 0 } else { -e };
+    let exponent = text.len() as i32 - 1 - scale;
+    let mut digits = text.into_bytes();
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    (digits, exponent)
 }
 
 /// JavaScript's `parseFloat`: the longest prefix (after white space) that
@@ -371,13 +424,18 @@ mod tests {
         assert_eq!(js_canonical_double(f64::NEG_INFINITY), "-Infinity");
         // 16 significant digits, rounded.
         assert_eq!(js_canonical_double(1.0 / 3.0), "3.333333333333333E-1");
-        assert_eq!(js_canonical_double(2.0 / 3.0), "6.666666666666667E-1");
+        // Checked against node: (2/3).toExponential(15).
+        assert_eq!(js_canonical_double(2.0 / 3.0), "6.666666666666666E-1");
         // An exact tie at the 17th digit rounds up in ECMAScript.
         assert_eq!(
             js_canonical_double(10000000.001953125),
             "1.000000000195313E7"
         );
         assert_eq!(js_canonical_double(0.99999999999999999), "1.0E0");
+        assert_eq!(js_canonical_double(f64::MAX), "1.797693134862316E308");
+        assert_eq!(js_canonical_double(5e-324), "4.940656458412465E-324");
+        assert_eq!(js_canonical_double(123456789.0), "1.23456789E8");
+        assert_eq!(js_canonical_double(0.3), "3.0E-1");
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub(crate) fn push_canonical_label(out: &mut String, n: u32) {
 /// difference, but DIVOC sorts N-Quads this way, so we do too.
 pub(crate) fn cmp_utf16(a: &str, b: &str) -> Ordering {
     let (ab, bb) = (a.as_bytes(), b.as_bytes());
-    let Some(first_diff) = ab.iter().zip(bb).position(|(x, y)| x != y) else {
+    let Some(first_diff) = first_mismatch(ab, bb) else {
         return ab.len().cmp(&bb.len());
     };
     // Back up to the start of the character that differs; both strings
@@ -108,6 +108,36 @@ pub(crate) fn cmp_utf16(a: &str, b: &str) -> Ordering {
         }),
         // Unreachable for valid UTF-8 with a difference inside both.
         _ => ab.cmp(bb),
+    }
+}
+
+/// The first index where `a` and `b` differ, within their common length.
+fn first_mismatch(a: &[u8], b: &[u8]) -> Option<usize> {
+    // Chunks compare with memcmp; lines share long prefixes (the subject).
+    const CHUNK: usize = 16;
+    let mut offset = 0;
+    for (x, y) in a.chunks(CHUNK).zip(b.chunks(CHUNK)) {
+        if x != y {
+            return x
+                .iter()
+                .zip(y)
+                .position(|(p, q)| p != q)
+                .map(|i| offset + i);
+        }
+        offset += CHUNK;
+    }
+    None
+}
+
+/// Sorts `spans` of `buf` in JavaScript order. Byte order is the same
+/// unless some text has a character from U+E000 up (lead byte 0xEE or
+/// more), so the common case is a plain byte sort.
+pub(crate) fn sort_spans_js(buf: &str, spans: &mut [(usize, usize)]) {
+    let text = |&(start, end): &(usize, usize)| buf.get(start..end).unwrap_or("");
+    if buf.bytes().any(|b| b >= 0xEE) {
+        spans.sort_unstable_by(|a, b| cmp_utf16(text(a), text(b)));
+    } else {
+        spans.sort_unstable_by(|a, b| text(a).cmp(text(b)));
     }
 }
 

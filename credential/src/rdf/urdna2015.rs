@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use super::nquads::{cmp_utf16, push_canonical_label, push_quad};
+use super::nquads::{push_canonical_label, push_quad, sort_spans_js};
 use super::{Quad, Term};
 use crate::jsonld::JsonLdError;
 
@@ -98,19 +98,25 @@ impl State<'_, '_> {
     /// Hash First Degree Quads: the node's quads with itself as `_:a` and
     /// every other blank node as `_:z`, sorted and hashed.
     fn first_degree(&self, node: u32) -> Hash {
-        let mut lines: Vec<String> = Vec::new();
         let label = |out: &mut String, b: u32| out.push_str(if b == node { "_:a" } else { "_:z" });
-        for &qi in self.mentions.get(node as usize).into_iter().flatten() {
+        let mentions = self
+            .mentions
+            .get(node as usize)
+            .map_or(&[][..], Vec::as_slice);
+        // One buffer for all lines, sorted as spans: no allocation per line.
+        let mut buf = String::with_capacity(mentions.len() * 128);
+        let mut spans = Vec::with_capacity(mentions.len());
+        for &qi in mentions {
             if let Some(quad) = self.quads.get(qi) {
-                let mut line = String::with_capacity(128);
-                push_quad(&mut line, quad, &label);
-                lines.push(line);
+                let start = buf.len();
+                push_quad(&mut buf, quad, &label);
+                spans.push((start, buf.len()));
             }
         }
-        lines.sort_by(|a, b| cmp_utf16(a, b));
+        sort_spans_js(&buf, &mut spans);
         let mut hasher = Sha256::new();
-        for line in &lines {
-            hasher.update(line.as_bytes());
+        for &(start, end) in &spans {
+            hasher.update(buf.as_bytes().get(start..end).unwrap_or_default());
         }
         hasher.finalize().into()
     }
@@ -156,8 +162,9 @@ impl State<'_, '_> {
         depth: usize,
     ) -> Result<(Hash, Issuer), JsonLdError> {
         if depth > MAX_NDEGREE_DEPTH {
-            return Err(JsonLdError::TooComplex {
-                limit: MAX_NDEGREE_WORK,
+            return Err(JsonLdError::TooDeep {
+                what: "nested blank node disambiguation",
+                limit: MAX_NDEGREE_DEPTH,
             });
         }
         self.spend()?;
@@ -354,16 +361,19 @@ pub(crate) fn canonicalize(quads: &[Quad<'_>], blank_count: u32) -> Result<Strin
         // Every blank node in a quad got a label above.
         push_canonical_label(out, state.canonical_of(b).unwrap_or(u32::MAX));
     };
-    let mut lines: Vec<String> = quads
-        .iter()
-        .map(|quad| {
-            let mut line = String::with_capacity(128);
-            push_quad(&mut line, quad, &label);
-            line
-        })
-        .collect();
-    lines.sort_by(|a, b| cmp_utf16(a, b));
-    Ok(lines.concat())
+    let mut buf = String::with_capacity(quads.len() * 128);
+    let mut spans = Vec::with_capacity(quads.len());
+    for quad in quads {
+        let start = buf.len();
+        push_quad(&mut buf, quad, &label);
+        spans.push((start, buf.len()));
+    }
+    sort_spans_js(&buf, &mut spans);
+    let mut out = String::with_capacity(buf.len());
+    for (start, end) in spans {
+        out.push_str(buf.get(start..end).unwrap_or_default());
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
