@@ -1,0 +1,838 @@
+//! Certification: check a batch of DIVOC CertificationRequests against the
+//! programme, return the existing certificate for retries, build and sign
+//! the new ones in parallel, and store them (with their audit and outbox
+//! rows) in one transaction before answering.
+//!
+//! Each item succeeds or fails on its own: one bad item does not sink the
+//! batch. Idempotency is on (programme, preEnrollmentCode, dose), enforced
+//! by a unique index, so even two concurrent requests for the same event
+//! yield one certificate.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use credential::{
+    CertificationRequest, Lenient, RequestAddress, VaccinationCredential, VaccineCoding,
+};
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::config::{EventKind, Programme, Vaccine};
+use crate::error::Error;
+use crate::events;
+use crate::ids::{new_certificate_id, now_ms, rfc3339_ms};
+use crate::issuer::{Issuer, LoadedProgramme};
+use crate::keys::IssuerKey;
+use crate::store::{CertificateRecord, Status, Tx};
+
+/// Longest preEnrollmentCode accepted.
+const MAX_CODE_LEN: usize = 64;
+/// Oldest plausible age.
+const MAX_AGE: u64 = 150;
+
+/// Why one item of a batch was not certified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ItemError {
+    /// Stable code: `invalid_body`, `unknown_vaccine`, `dose_out_of_schedule`, `dose_too_soon`,
+    /// `unapproved_facility`, `unknown_vaccinator`, `facility_not_in_scope`, ...
+    pub code: &'static str,
+    /// What was wrong, precisely.
+    pub message: String,
+}
+
+impl ItemError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What became of one item.
+#[derive(Debug, Clone)]
+pub enum ItemOutcome {
+    /// Certified now (`created`), or earlier (a retry).
+    Certified {
+        /// The stored certificate.
+        record: CertificateRecord,
+        /// False when the certificate existed already.
+        created: bool,
+    },
+    /// Rejected.
+    Failed(ItemError),
+}
+
+/// A request that passed every check, normalized for signing.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The request, with defaults filled from the programme.
+    pub request: CertificationRequest,
+    /// preEnrollmentCode, trimmed.
+    pub code: String,
+    /// Dose number.
+    pub dose: u32,
+    /// Facility code.
+    pub facility_code: String,
+    /// Vaccination day (UTC).
+    pub date: Date,
+    /// Date of birth.
+    pub dob: Option<String>,
+    /// Phone digits.
+    pub phone: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// The vaccine's coding (context v2).
+    pub coding: VaccineCoding,
+}
+
+/// Digits of a phone number (`tel:+91 98765-43210` gives `919876543210`).
+pub fn phone_digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Whether two phone numbers are the same line: equal digits, or the same
+/// last ten digits (with or without a country code or trunk prefix).
+pub fn same_phone(a: &str, b: &str) -> bool {
+    let (a, b) = (phone_digits(a), phone_digits(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    a.len() >= 10 && b.len() >= 10 && a.get(a.len() - 10..) == b.get(b.len() - 10..)
+}
+
+/// The UTC day of an RFC 3339 timestamp or a `YYYY-MM-DD` date.
+pub fn day_of(text: &str) -> Option<Date> {
+    let text = text.trim();
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Some(ts.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
+    }
+    text.parse::<Date>().ok()
+}
+
+fn today(now_ms: i64) -> Date {
+    jiff::Timestamp::from_millisecond(now_ms)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+fn days_between(from: Date, to: Date) -> i64 {
+    from.until(to).map_or(0, |span| i64::from(span.get_days()))
+}
+
+fn address_is_empty(a: &RequestAddress) -> bool {
+    a.address_line1.is_empty()
+        && a.address_line2.is_empty()
+        && a.district.is_empty()
+        && a.city.is_empty()
+        && a.state.is_empty()
+        && a.pincode.as_text().is_empty()
+}
+
+/// Parse one batch item into a request, with the JSON path of what is wrong.
+pub fn parse_item(value: Value) -> Result<CertificationRequest, ItemError> {
+    serde_path_to_error::deserialize::<_, CertificationRequest>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            ItemError::new("invalid_body", inner.to_string())
+        } else {
+            ItemError::new("invalid_body", format!("{path}: {inner}"))
+        }
+    })
+}
+
+/// The idempotency key fields of a parsed request.
+pub fn request_key(request: &CertificationRequest) -> Result<(String, u32), ItemError> {
+    let code = request.pre_enrollment_code.trim().to_owned();
+    if code.is_empty() {
+        return Err(ItemError::new(
+            "missing_field",
+            "preEnrollmentCode is missing or empty",
+        ));
+    }
+    if code.len() > MAX_CODE_LEN || code.chars().any(char::is_control) {
+        return Err(ItemError::new(
+            "invalid_pre_enrollment_code",
+            format!("preEnrollmentCode must be at most {MAX_CODE_LEN} printable characters"),
+        ));
+    }
+    let dose = request
+        .vaccination
+        .dose
+        .as_u64()
+        .filter(|d| *d >= 1)
+        .and_then(|d| u32::try_from(d).ok())
+        .ok_or_else(|| {
+            ItemError::new(
+                "invalid_dose",
+                format!(
+                    "vaccination.dose must be a whole number from 1, got {:?}",
+                    request.vaccination.dose.as_text()
+                ),
+            )
+        })?;
+    Ok((code, dose))
+}
+
+/// Check a request against the programme and fill in what the programme
+/// knows. Does not check the dose interval (that needs history).
+pub fn prepare(
+    programme: &Programme,
+    principal: &Principal,
+    mut request: CertificationRequest,
+    now: i64,
+) -> Result<(Prepared, Vaccine), ItemError> {
+    let (code, dose) = request_key(&request)?;
+    if let Some(id) = &request.program_id {
+        if !id.is_empty() && id != &programme.id {
+            return Err(ItemError::new(
+                "unknown_programme",
+                format!(
+                    "programId {id} is not this issuer's programme {}",
+                    programme.id
+                ),
+            ));
+        }
+    }
+    if request.recipient.name.trim().is_empty() {
+        return Err(ItemError::new(
+            "missing_field",
+            "recipient.name is missing or empty",
+        ));
+    }
+    let today = today(now);
+
+    // Recipient: date of birth or age.
+    let dob = match request.recipient.dob.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(dob) => {
+            let date = dob.parse::<Date>().map_err(|_| {
+                ItemError::new(
+                    "invalid_dob",
+                    format!("recipient.dob {dob:?} is not a YYYY-MM-DD date"),
+                )
+            })?;
+            if date > today {
+                return Err(ItemError::new(
+                    "invalid_dob",
+                    format!("recipient.dob {dob} is in the future"),
+                ));
+            }
+            Some(date.to_string())
+        }
+    };
+    match &request.recipient.age {
+        Some(age) if !age.is_empty() => {
+            if age.as_u64().is_none_or(|a| a > MAX_AGE) {
+                return Err(ItemError::new(
+                    "invalid_age",
+                    format!(
+                        "recipient.age must be a whole number of years up to {MAX_AGE}, got {:?}",
+                        age.as_text()
+                    ),
+                ));
+            }
+        }
+        _ if dob.is_none() => {
+            return Err(ItemError::new(
+                "missing_field",
+                "recipient needs dob or age",
+            ));
+        }
+        _ => {}
+    }
+
+    // Vaccine and schedule.
+    let v = &mut request.vaccination;
+    let vaccine = programme.vaccine(&v.name).cloned().ok_or_else(|| {
+        let known: Vec<&str> = programme.vaccines.iter().map(|v| v.name.as_str()).collect();
+        ItemError::new(
+            "unknown_vaccine",
+            format!(
+                "vaccination.name {:?} is not a vaccine of this programme (known: {})",
+                v.name,
+                known.join(", ")
+            ),
+        )
+    })?;
+    v.name = vaccine.name.clone();
+    if v.manufacturer.trim().is_empty() {
+        v.manufacturer = vaccine.manufacturer.clone();
+    } else if !v
+        .manufacturer
+        .trim()
+        .eq_ignore_ascii_case(vaccine.manufacturer.trim())
+    {
+        return Err(ItemError::new(
+            "manufacturer_mismatch",
+            format!(
+                "vaccination.manufacturer {:?} does not make {} (expected {:?})",
+                v.manufacturer, vaccine.name, vaccine.manufacturer
+            ),
+        ));
+    }
+    let allowed = vaccine.total_doses.saturating_add(vaccine.booster_doses);
+    if dose > allowed {
+        return Err(ItemError::new(
+            "dose_out_of_schedule",
+            format!(
+                "dose {dose} is beyond the schedule of {}: {} doses{}",
+                vaccine.name,
+                vaccine.total_doses,
+                if vaccine.booster_doses > 0 {
+                    format!(" and {} booster(s)", vaccine.booster_doses)
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    if v.total_doses.is_empty() {
+        v.total_doses = Lenient::from(vaccine.total_doses);
+    } else if v.total_doses.as_u64() != Some(u64::from(vaccine.total_doses)) {
+        return Err(ItemError::new(
+            "total_doses_mismatch",
+            format!(
+                "vaccination.totalDoses {} does not match the schedule of {} ({} doses)",
+                v.total_doses.as_text(),
+                vaccine.name,
+                vaccine.total_doses
+            ),
+        ));
+    }
+    let date = day_of(&v.date).ok_or_else(|| {
+        ItemError::new(
+            "invalid_date",
+            format!(
+                "vaccination.date {:?} is not an RFC 3339 date-time or YYYY-MM-DD date",
+                v.date
+            ),
+        )
+    })?;
+    // One day of slack for time zones east of UTC.
+    if days_between(today, date) > 1 {
+        return Err(ItemError::new(
+            "date_in_future",
+            format!("vaccination.date {} is in the future", v.date),
+        ));
+    }
+    if dob
+        .as_deref()
+        .and_then(|d| d.parse::<Date>().ok())
+        .is_some_and(|birth| date < birth)
+    {
+        return Err(ItemError::new(
+            "invalid_date",
+            "vaccination.date is before recipient.dob",
+        ));
+    }
+    if v.effective_start.trim().is_empty() {
+        v.effective_start = date.to_string();
+    } else if day_of(&v.effective_start).is_none() {
+        return Err(ItemError::new(
+            "invalid_date",
+            format!(
+                "vaccination.effectiveStart {:?} is not a date",
+                v.effective_start
+            ),
+        ));
+    }
+    if v.effective_until.trim().is_empty() {
+        if let Some(days) = vaccine.validity_days {
+            if let Ok(until) = date.checked_add(jiff::Span::new().days(i64::from(days))) {
+                v.effective_until = until.to_string();
+            }
+        }
+    } else if day_of(&v.effective_until).is_none() {
+        return Err(ItemError::new(
+            "invalid_date",
+            format!(
+                "vaccination.effectiveUntil {:?} is not a date",
+                v.effective_until
+            ),
+        ));
+    }
+
+    // Facility: by code if given, else by name.
+    let f = &mut request.facility;
+    let facility = match f.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => {
+            let facility = programme.facility_by_code(code).ok_or_else(|| {
+                ItemError::new(
+                    "unapproved_facility",
+                    format!("facility.id {code:?} is not an approved facility"),
+                )
+            })?;
+            if !f.name.trim().is_empty()
+                && !f.name.trim().eq_ignore_ascii_case(facility.name.trim())
+            {
+                return Err(ItemError::new(
+                    "facility_mismatch",
+                    format!(
+                        "facility.name {:?} is not the name of facility {code} ({:?})",
+                        f.name, facility.name
+                    ),
+                ));
+            }
+            facility
+        }
+        None => programme.facility_by_name(&f.name).ok_or_else(|| {
+            ItemError::new(
+                "unapproved_facility",
+                format!("facility.name {:?} is not an approved facility", f.name),
+            )
+        })?,
+    };
+    f.id = Some(facility.code.clone());
+    f.name = facility.name.clone();
+    if address_is_empty(&f.address) {
+        let a = &facility.address;
+        f.address = RequestAddress {
+            address_line1: a.address_line1.clone(),
+            address_line2: a.address_line2.clone(),
+            district: a.district.clone(),
+            city: a.city.clone(),
+            state: a.state.clone(),
+            pincode: Lenient::from(a.pincode.clone()),
+            country: a.country.clone(),
+        };
+    }
+    if !principal.may_certify_at(&facility.code) {
+        return Err(ItemError::new(
+            "facility_not_in_scope",
+            format!("this token may not certify for facility {}", facility.code),
+        ));
+    }
+
+    // Vaccinator: by id if given, else by name at this facility.
+    let vr = &mut request.vaccinator;
+    let vaccinator = match vr.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => programme.vaccinator_by_id(id).ok_or_else(|| {
+            ItemError::new(
+                "unknown_vaccinator",
+                format!("vaccinator.id {id:?} is not a trained vaccinator"),
+            )
+        })?,
+        None => {
+            let mut named = programme.vaccinators_by_name(&vr.name).peekable();
+            if named.peek().is_none() {
+                return Err(ItemError::new(
+                    "unknown_vaccinator",
+                    format!("vaccinator.name {:?} is not a trained vaccinator", vr.name),
+                ));
+            }
+            named.find(|v| v.facility == facility.code).ok_or_else(|| {
+                ItemError::new(
+                    "vaccinator_not_at_facility",
+                    format!(
+                        "vaccinator {:?} is not registered at facility {}",
+                        vr.name, facility.code
+                    ),
+                )
+            })?
+        }
+    };
+    if vaccinator.facility != facility.code {
+        return Err(ItemError::new(
+            "vaccinator_not_at_facility",
+            format!(
+                "vaccinator {} is registered at facility {}, not {}",
+                vaccinator.id, vaccinator.facility, facility.code
+            ),
+        ));
+    }
+    vr.id = Some(vaccinator.id.clone());
+    if vr.name.trim().is_empty() {
+        vr.name = vaccinator.name.clone();
+    }
+
+    let phone = request.phone().map(phone_digits).filter(|p| !p.is_empty());
+    let email = request.email().map(str::to_owned).filter(|e| !e.is_empty());
+    request.pre_enrollment_code = code.clone();
+    Ok((
+        Prepared {
+            code,
+            dose,
+            facility_code: facility.code.clone(),
+            date,
+            dob,
+            phone,
+            email,
+            coding: VaccineCoding {
+                icd11_code: vaccine.icd11_code.clone(),
+                prophylaxis: vaccine.prophylaxis.clone(),
+            },
+            request,
+        },
+        vaccine,
+    ))
+}
+
+/// Check the minimum interval since the previous dose, when it is known.
+pub fn check_interval(
+    prepared: &Prepared,
+    vaccine: &Vaccine,
+    previous: Option<Date>,
+) -> Result<(), ItemError> {
+    let Some(previous) = previous else {
+        return Ok(());
+    };
+    let days = days_between(previous, prepared.date);
+    if days < i64::from(vaccine.min_interval_days) {
+        return Err(ItemError::new(
+            "dose_too_soon",
+            format!(
+                "dose {} on {} is {days} days after dose {} on {previous}; {} needs at least {} days between doses",
+                prepared.dose,
+                prepared.date,
+                prepared.dose - 1,
+                vaccine.name,
+                vaccine.min_interval_days
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Build the unsigned credential and sign it: the CPU-heavy part, run on
+/// the rayon pool.
+fn build_and_sign(
+    issuer: &Issuer,
+    loaded: &LoadedProgramme,
+    key: &IssuerKey,
+    prepared: &Prepared,
+    issued_at: i64,
+    replaces: Option<(&str, i64)>,
+) -> Result<Result<CertificateRecord, ItemError>, Error> {
+    let id = new_certificate_id()?;
+    let issuance_date = rfc3339_ms(issued_at);
+    let unsigned = match VaccinationCredential::from_request(
+        &prepared.request,
+        &loaded.profile,
+        &id,
+        &issuance_date,
+        &prepared.coding,
+    ) {
+        Ok(c) => c.to_document(),
+        Err(e) => return Ok(Err(ItemError::new("invalid_request", e.to_string()))),
+    };
+    let signed = issuer.sign(
+        &unsigned,
+        key,
+        loaded.programme.profile.suite,
+        &issuance_date,
+    )?;
+    let document = serde_json::to_string(&signed).map_err(|e| Error::Corrupt(e.to_string()))?;
+    Ok(Ok(CertificateRecord {
+        id,
+        programme: loaded.programme.id.clone(),
+        pre_enrollment_code: prepared.code.clone(),
+        dose: i64::from(prepared.dose),
+        facility_code: prepared.facility_code.clone(),
+        recipient_identity: prepared.request.recipient.identity.clone(),
+        recipient_dob: prepared.dob.clone(),
+        recipient_phone: prepared.phone.clone(),
+        recipient_email: prepared.email.clone(),
+        vaccination_date: prepared.request.vaccination.date.clone(),
+        issued_at,
+        key_id: key.kid.clone(),
+        status: Status::Active,
+        status_reason: None,
+        suspended_until: None,
+        status_changed_at: None,
+        replaces: replaces.map(|(id, _)| id.to_owned()),
+        replaced_by: None,
+        correction_count: replaces.map_or(0, |(_, count)| count),
+        document,
+    }))
+}
+
+/// Sign prepared requests in parallel on the rayon pool, off the async runtime.
+pub async fn sign_all(
+    issuer: &Arc<Issuer>,
+    loaded: &Arc<LoadedProgramme>,
+    jobs: Vec<(Prepared, Option<(String, i64)>)>,
+    issued_at: i64,
+) -> Result<Vec<Result<CertificateRecord, ItemError>>, Error> {
+    let key = issuer.signing_key(issued_at)?;
+    let (issuer, loaded) = (issuer.clone(), loaded.clone());
+    tokio::task::spawn_blocking(move || {
+        jobs.par_iter()
+            .map(|(p, replaces)| {
+                build_and_sign(
+                    &issuer,
+                    &loaded,
+                    &key,
+                    p,
+                    issued_at,
+                    replaces.as_ref().map(|(id, n)| (id.as_str(), *n)),
+                )
+            })
+            .collect::<Result<Vec<_>, Error>>()
+    })
+    .await
+    .map_err(|e| Error::Task(e.to_string()))?
+}
+
+/// Queue the events of a certificate change for the webhooks that want
+/// them (and, for status changes, the registry).
+pub async fn enqueue_events(
+    tx: &mut Tx,
+    issuer: &Issuer,
+    loaded: &LoadedProgramme,
+    kind: EventKind,
+    record: &CertificateRecord,
+    extra: &events::Extra,
+    now: i64,
+) -> Result<(), Error> {
+    let event = events::webhook_event(kind, record, &loaded.did, extra, now)?;
+    for hook in &issuer.settings.webhooks {
+        if hook.wants(kind) {
+            tx.enqueue(&format!("webhook:{}", hook.name), &record.id, &event, now)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+impl Issuer {
+    /// Certify a batch. Each item gets an outcome, in order; an `Err` is a
+    /// server failure (storage, signing), never a bad item.
+    pub async fn certify(
+        self: &Arc<Self>,
+        principal: &Principal,
+        items: Vec<Value>,
+    ) -> Result<Vec<ItemOutcome>, Error> {
+        let loaded = self.programme();
+        let programme = &loaded.programme;
+        let now = now_ms();
+        let mut outcomes: Vec<Option<ItemOutcome>> = vec![None; items.len()];
+
+        // Parse every item; collect the keys.
+        let mut parsed: Vec<(usize, CertificationRequest, String, u32)> = Vec::new();
+        for (i, value) in items.into_iter().enumerate() {
+            let result = parse_item(value).and_then(|r| request_key(&r).map(|(c, d)| (r, c, d)));
+            match result {
+                Ok((request, code, dose)) => parsed.push((i, request, code, dose)),
+                Err(e) => set(&mut outcomes, i, ItemOutcome::Failed(e)),
+            }
+        }
+
+        // What exists already for these codes: retries, and previous doses.
+        let codes: Vec<&str> = parsed
+            .iter()
+            .map(|(_, _, c, _)| c.as_str())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let existing = self
+            .store
+            .certificates_for_codes(&programme.id, &codes)
+            .await?;
+        let originals: HashMap<(&str, i64), &CertificateRecord> = existing
+            .iter()
+            .filter(|c| c.replaces.is_none())
+            .map(|c| ((c.pre_enrollment_code.as_str(), c.dose), c))
+            .collect();
+        let mut dose_dates: HashMap<(String, u32), Date> = HashMap::new();
+        for c in existing.iter().filter(|c| c.status != Status::Revoked) {
+            if let (Some(day), Ok(dose)) = (day_of(&c.vaccination_date), u32::try_from(c.dose)) {
+                dose_dates.insert((c.pre_enrollment_code.clone(), dose), day);
+            }
+        }
+
+        // Validate the new ones; a key repeated within the batch is certified once.
+        let mut first_of: HashMap<(String, u32), usize> = HashMap::new();
+        let mut duplicates: Vec<(usize, usize)> = Vec::new();
+        let mut jobs: Vec<(usize, Prepared, Vaccine)> = Vec::new();
+        for (i, request, code, dose) in parsed {
+            if let Some(record) = originals.get(&(code.as_str(), i64::from(dose))) {
+                let outcome = if principal.may_read(&record.facility_code) {
+                    ItemOutcome::Certified {
+                        record: (*record).clone(),
+                        created: false,
+                    }
+                } else {
+                    ItemOutcome::Failed(ItemError::new(
+                        "already_certified_elsewhere",
+                        format!(
+                            "dose {dose} of this preEnrollmentCode was certified by another facility"
+                        ),
+                    ))
+                };
+                set(&mut outcomes, i, outcome);
+                continue;
+            }
+            if let Some(first) = first_of.get(&(code.clone(), dose)) {
+                duplicates.push((i, *first));
+                continue;
+            }
+            first_of.insert((code, dose), i);
+            match prepare(programme, principal, request, now) {
+                Ok((prepared, vaccine)) => jobs.push((i, prepared, vaccine)),
+                Err(e) => set(&mut outcomes, i, ItemOutcome::Failed(e)),
+            }
+        }
+        // Doses given in this batch count as history for the next dose.
+        for (_, p, _) in &jobs {
+            dose_dates.entry((p.code.clone(), p.dose)).or_insert(p.date);
+        }
+        let mut to_sign = Vec::with_capacity(jobs.len());
+        let mut indexes = Vec::with_capacity(jobs.len());
+        for (i, prepared, vaccine) in jobs {
+            let previous = prepared
+                .dose
+                .checked_sub(1)
+                .and_then(|d| dose_dates.get(&(prepared.code.clone(), d)).copied());
+            match check_interval(&prepared, &vaccine, previous) {
+                Ok(()) => {
+                    indexes.push(i);
+                    to_sign.push((prepared, None));
+                }
+                Err(e) => set(&mut outcomes, i, ItemOutcome::Failed(e)),
+            }
+        }
+
+        // Sign in parallel, then store everything in one transaction.
+        let signed = if to_sign.is_empty() {
+            Vec::new()
+        } else {
+            sign_all(self, &loaded, to_sign, now).await?
+        };
+        let mut created = 0u64;
+        if signed.iter().any(Result::is_ok) {
+            let mut tx = self.store.begin().await?;
+            for (i, result) in indexes.into_iter().zip(signed) {
+                let record = match result {
+                    Ok(record) => record,
+                    Err(e) => {
+                        set(&mut outcomes, i, ItemOutcome::Failed(e));
+                        continue;
+                    }
+                };
+                if tx.insert_certificate(&record).await? {
+                    tx.audit(
+                        now,
+                        &principal.actor,
+                        "certify",
+                        Some(&record.id),
+                        &json!({ "facility": record.facility_code, "dose": record.dose, "key": record.key_id, "programme_version": loaded.version }),
+                    )
+                    .await?;
+                    enqueue_events(
+                        &mut tx,
+                        self,
+                        &loaded,
+                        EventKind::Issued,
+                        &record,
+                        &events::Extra::default(),
+                        now,
+                    )
+                    .await?;
+                    created += 1;
+                    set(
+                        &mut outcomes,
+                        i,
+                        ItemOutcome::Certified {
+                            record,
+                            created: true,
+                        },
+                    );
+                } else {
+                    // A concurrent request certified the same event first.
+                    let outcome = match tx
+                        .certificate_by_key(
+                            &record.programme,
+                            &record.pre_enrollment_code,
+                            record.dose,
+                        )
+                        .await?
+                    {
+                        Some(winner) if principal.may_read(&winner.facility_code) => {
+                            ItemOutcome::Certified {
+                                record: winner,
+                                created: false,
+                            }
+                        }
+                        Some(_) => ItemOutcome::Failed(ItemError::new(
+                            "already_certified_elsewhere",
+                            "this dose was certified by another facility",
+                        )),
+                        // An 80-bit id collided: vanishingly rare, and a retry draws a new id.
+                        None => {
+                            ItemOutcome::Failed(ItemError::new("retry", "please retry this item"))
+                        }
+                    };
+                    set(&mut outcomes, i, outcome);
+                }
+            }
+            tx.commit().await?;
+            if created > 0 && !self.settings.webhooks.is_empty() {
+                self.wake_outbox();
+            }
+        }
+        metrics::counter!("issuer_certificates_issued_total").increment(created);
+
+        for (i, first) in duplicates {
+            let outcome = match outcomes.get(first).cloned().flatten() {
+                Some(ItemOutcome::Certified { record, .. }) => ItemOutcome::Certified {
+                    record,
+                    created: false,
+                },
+                Some(failed) => failed,
+                None => ItemOutcome::Failed(ItemError::new("retry", "please retry this item")),
+            };
+            set(&mut outcomes, i, outcome);
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| {
+                    ItemOutcome::Failed(ItemError::new("retry", "please retry this item"))
+                })
+            })
+            .collect())
+    }
+}
+
+fn set(outcomes: &mut [Option<ItemOutcome>], i: usize, outcome: ItemOutcome) {
+    if let ItemOutcome::Failed(e) = &outcome {
+        metrics::counter!("issuer_certify_item_errors_total", "code" => e.code).increment(1);
+    }
+    if let Some(slot) = outcomes.get_mut(i) {
+        *slot = Some(outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_match_with_or_without_country_code() {
+        assert!(same_phone("+91 98765 43210", "9876543210"));
+        assert!(same_phone("09876543210", "9876543210"));
+        assert!(!same_phone("9876543211", "9876543210"));
+        assert!(!same_phone("", ""));
+        assert!(!same_phone("123", "0123"));
+    }
+
+    #[test]
+    fn days_parse_from_timestamps_and_dates() {
+        assert_eq!(
+            day_of("2021-04-30T23:30:00-02:00").unwrap().to_string(),
+            "2021-05-01"
+        );
+        assert_eq!(day_of("2021-04-30").unwrap().to_string(), "2021-04-30");
+        assert!(day_of("30/04/2021").is_none());
+    }
+}

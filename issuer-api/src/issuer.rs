@@ -1,0 +1,295 @@
+//! The issuer core: the plain-Rust service the HTTP handlers, the CLI and
+//! the tests call. It owns the store, the current programme, the key ring
+//! and the credential signing; it knows nothing of HTTP.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+use crate::config::{
+    ConfigFile, OutboxSettings, Programme, RegistrySettings, SuiteChoice, WebhookSettings,
+};
+use crate::error::Error;
+use crate::ids::{hex, now_ms};
+use crate::keys::{IssuerKey, KeyRing, MasterKey};
+use crate::store::Store;
+
+/// The programme in force, with what is derived from it.
+#[derive(Debug, Clone)]
+pub struct LoadedProgramme {
+    /// Version in the database.
+    pub version: i64,
+    /// The programme.
+    pub programme: Programme,
+    /// The credential model's profile, derived.
+    pub profile: credential::IssuanceProfile,
+    /// The issuer's DID.
+    pub did: String,
+}
+
+impl LoadedProgramme {
+    fn new(version: i64, programme: Programme) -> Self {
+        Self {
+            version,
+            profile: programme.issuance_profile(),
+            did: programme.issuer.did(),
+            programme,
+        }
+    }
+}
+
+/// Operational settings the core needs (from the configuration file).
+#[derive(Debug, Clone, Default)]
+pub struct CoreSettings {
+    /// Webhook receivers.
+    pub webhooks: Vec<WebhookSettings>,
+    /// The key registry, if configured.
+    pub registry: Option<RegistrySettings>,
+    /// Outbox retry policy.
+    pub outbox: OutboxSettings,
+    /// Largest certify batch.
+    pub max_batch_items: usize,
+}
+
+/// The issuer service core.
+#[derive(Debug)]
+pub struct Issuer {
+    /// Storage.
+    pub store: Store,
+    /// Operational settings.
+    pub settings: CoreSettings,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    master: MasterKey,
+    programme: RwLock<Arc<LoadedProgramme>>,
+    keys: RwLock<Arc<KeyRing>>,
+    contexts: credential::ContextStore,
+    /// Wakes the outbox worker after a commit that queued events.
+    pub outbox_wake: Notify,
+}
+
+/// SHA-256 of a programme's canonical JSON, to notice a changed file.
+fn programme_hash(programme: &Programme) -> Result<String, Error> {
+    let json = serde_json::to_vec(programme).map_err(|e| Error::Corrupt(e.to_string()))?;
+    Ok(hex(&Sha256::digest(json)))
+}
+
+impl Issuer {
+    /// Open the issuer on a store: import the file's programme if it is new
+    /// or changed since its last import, create the first signing key if
+    /// there is none, and load keys and programme.
+    pub async fn open(
+        store: Store,
+        file: &ConfigFile,
+        file_source: &str,
+        master: MasterKey,
+        data_dir: PathBuf,
+    ) -> Result<Self, Error> {
+        import_programme(&store, &file.programme, file_source).await?;
+        let record = store
+            .latest_programme()
+            .await?
+            .ok_or_else(|| Error::Corrupt("no programme stored".into()))?;
+        let programme: Programme = serde_json::from_str(&record.document)
+            .map_err(|e| Error::Corrupt(format!("stored programme: {e}")))?;
+        let loaded = LoadedProgramme::new(record.version, programme);
+        crate::keys::ensure_key(&store, &master).await?;
+        let ring = crate::keys::load_keyring(&store, &master, &loaded.did).await?;
+        Ok(Self {
+            store,
+            settings: CoreSettings {
+                webhooks: file.webhooks.clone(),
+                registry: file.registry.clone(),
+                outbox: file.outbox.clone(),
+                max_batch_items: file.server.max_batch_items,
+            },
+            data_dir,
+            master,
+            programme: RwLock::new(Arc::new(loaded)),
+            keys: RwLock::new(Arc::new(ring)),
+            contexts: credential::ContextStore::bundled(),
+            outbox_wake: Notify::new(),
+        })
+    }
+
+    /// The programme in force.
+    pub fn programme(&self) -> Arc<LoadedProgramme> {
+        match self.programme.read() {
+            Ok(guard) => guard.clone(),
+            // A panic while holding the lock cannot leave a half-written Arc.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set_programme(&self, loaded: LoadedProgramme) {
+        let mut guard = match self.programme.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(loaded);
+    }
+
+    /// The key ring in force.
+    pub fn keyring(&self) -> Arc<KeyRing> {
+        match self.keys.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reload keys and programme from the database (another process, such
+    /// as `issuer-api keys rotate` or a second instance, may have changed them).
+    pub async fn refresh(&self) -> Result<(), Error> {
+        if let Some(record) = self.store.latest_programme().await? {
+            if record.version != self.programme().version {
+                let programme: Programme = serde_json::from_str(&record.document)
+                    .map_err(|e| Error::Corrupt(format!("stored programme: {e}")))?;
+                self.set_programme(LoadedProgramme::new(record.version, programme));
+            }
+        }
+        let ring =
+            crate::keys::load_keyring(&self.store, &self.master, &self.programme().did).await?;
+        let mut guard = match self.keys.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(ring);
+        Ok(())
+    }
+
+    /// Replace the programme (admin), audited; returns the new version.
+    pub async fn replace_programme(&self, programme: Programme, actor: &str) -> Result<i64, Error> {
+        programme.check().map_err(|e| match e {
+            Error::Config(m) => Error::invalid("invalid_programme", m),
+            other => other,
+        })?;
+        let current = self.programme();
+        if programme.id != current.programme.id {
+            return Err(Error::invalid(
+                "programme_id_immutable",
+                format!(
+                    "the programme id is part of every certificate's idempotency key; it stays {}",
+                    current.programme.id
+                ),
+            ));
+        }
+        let document =
+            serde_json::to_string(&programme).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let now = now_ms();
+        let mut tx = self.store.begin().await?;
+        let latest = tx.latest_programme().await?;
+        let version = latest.as_ref().map_or(1, |r| r.version + 1);
+        let file_hash = latest.and_then(|r| r.file_hash);
+        tx.insert_programme(
+            version,
+            &document,
+            "admin",
+            file_hash.as_deref(),
+            actor,
+            now,
+        )
+        .await?;
+        tx.audit(
+            now,
+            actor,
+            "programme_changed",
+            Some(&format!("programme:{version}")),
+            &json!({ "version": version, "programme": programme }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.set_programme(LoadedProgramme::new(version, programme));
+        self.refresh().await?;
+        Ok(version)
+    }
+
+    /// The key that signs now.
+    pub fn signing_key(&self, now: i64) -> Result<IssuerKey, Error> {
+        self.keyring()
+            .current(now)
+            .cloned()
+            .ok_or_else(|| Error::Keys("no signing key is valid now".into()))
+    }
+
+    /// Rotate: a new key signs from `at`; returns its key id.
+    pub async fn rotate_key(&self, at: i64, actor: &str) -> Result<String, Error> {
+        let kid = crate::keys::create_key(&self.store, &self.master, at, actor).await?;
+        self.refresh().await?;
+        Ok(kid)
+    }
+
+    /// Sign an unsigned credential document with the programme's suite.
+    pub fn sign(
+        &self,
+        unsigned: &Value,
+        key: &IssuerKey,
+        suite: SuiteChoice,
+        created: &str,
+    ) -> Result<Value, Error> {
+        let options = credential::ProofOptions {
+            suite: match suite {
+                SuiteChoice::Ed25519Signature2018 => credential::Suite::Ed25519Signature2018,
+                SuiteChoice::EddsaRdfc2022 => credential::Suite::EddsaRdfc2022,
+            },
+            verification_method: key.verification_method.clone(),
+            created: created.to_owned(),
+            proof_purpose: "assertionMethod".to_owned(),
+        };
+        Ok(credential::sign(
+            unsigned,
+            &options,
+            key.credential_key()?,
+            &self.contexts,
+        )?)
+    }
+
+    /// Wake the outbox worker.
+    pub fn wake_outbox(&self) {
+        self.outbox_wake.notify_one();
+    }
+}
+
+/// Store the file's programme as a new version if the database has none,
+/// or if the file's programme changed since it was last imported.
+async fn import_programme(store: &Store, programme: &Programme, source: &str) -> Result<(), Error> {
+    let hash = programme_hash(programme)?;
+    let mut tx = store.begin().await?;
+    let latest = tx.latest_programme().await?;
+    if latest.as_ref().and_then(|r| r.file_hash.as_deref()) == Some(hash.as_str()) {
+        return Ok(());
+    }
+    if let Some(record) = &latest {
+        let stored: Programme = serde_json::from_str(&record.document)
+            .map_err(|e| Error::Corrupt(format!("stored programme: {e}")))?;
+        if stored.id != programme.id {
+            return Err(Error::Config(format!(
+                "the configuration's programme id {} differs from the stored programme's {}; \
+                 the id is part of every certificate's idempotency key and cannot change",
+                programme.id, stored.id
+            )));
+        }
+    }
+    let version = latest.as_ref().map_or(1, |r| r.version + 1);
+    let document = serde_json::to_string(programme).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let now = now_ms();
+    tx.insert_programme(version, &document, source, Some(&hash), "config-file", now)
+        .await?;
+    tx.audit(
+        now,
+        "config-file",
+        "programme_imported",
+        Some(&format!("programme:{version}")),
+        &json!({ "version": version, "source": source, "sha256": hash }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(
+        version,
+        source,
+        "imported the programme from the configuration"
+    );
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Test harness: the app on a fresh SQLite directory or a fresh PostgreSQL
+//! schema, driven with `tower::ServiceExt::oneshot` (no socket).
+//!
+//! PostgreSQL: `ISSUER_TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`). The PostgreSQL variants fail
+//! loudly when the server is unreachable; `ISSUER_TEST_PG=skip` skips them
+//! (local runs without PostgreSQL only).
+
+#![allow(dead_code, reason = "each test binary uses part of the harness")]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt as _;
+use issuer_api::auth::Role;
+use issuer_api::config::ConfigFile;
+use issuer_api::{AppState, Options, app, open};
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn pg_url() -> String {
+    std::env::var("ISSUER_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Whether the PostgreSQL variants are skipped (explicitly, never silently).
+pub fn pg_skipped() -> bool {
+    let skip = std::env::var("ISSUER_TEST_PG").is_ok_and(|v| v == "skip");
+    if skip {
+        eprintln!("ISSUER_TEST_PG=skip: PostgreSQL variant skipped");
+    }
+    skip
+}
+
+/// Run the same scenario as one test per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::common::pg_skipped() {
+                        return;
+                    }
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+pub const DEMO: &str = include_str!("../../examples/programme.toml");
+pub const EXAMPLE_BATCH: &str = include_str!("../../examples/certify-request.json");
+
+/// An app on a fresh database.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub admin: String,
+    pub dir: tempfile::TempDir,
+    pub backend: Backend,
+    schema: Option<String>,
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with_config(backend, ConfigFile::parse(DEMO).unwrap()).await
+    }
+
+    pub async fn with_config(backend: Backend, config: ConfigFile) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::open_in(backend, config, dir, None).await
+    }
+
+    pub fn options(
+        backend: Backend,
+        config: ConfigFile,
+        dir: &std::path::Path,
+        schema: Option<&str>,
+    ) -> Options {
+        let mut options = Options::demo(dir.to_path_buf());
+        options.config = config;
+        if backend == Backend::Postgres {
+            options.database_url = Some(pg_url());
+            options.postgres_schema = Some(schema.unwrap().to_owned());
+        }
+        options
+    }
+
+    /// Open (or reopen, with `schema`) on a directory.
+    pub async fn open_in(
+        backend: Backend,
+        config: ConfigFile,
+        dir: tempfile::TempDir,
+        schema: Option<String>,
+    ) -> Self {
+        let schema = match backend {
+            Backend::Postgres => Some(schema.unwrap_or_else(|| {
+                let mut bytes = [0u8; 8];
+                getrandom::fill(&mut bytes).unwrap();
+                format!("issuer_test_{}", issuer_api::ids::hex(&bytes))
+            })),
+            Backend::Sqlite => None,
+        };
+        let service = open(Self::options(
+            backend,
+            config,
+            dir.path(),
+            schema.as_deref(),
+        ))
+        .await
+        .expect("open the service (is PostgreSQL running? ISSUER_TEST_PG=skip skips it locally)");
+        let admin = match &service.bootstrap_token {
+            Some(t) => t.to_string(),
+            None => std::fs::read_to_string(dir.path().join("bootstrap-token"))
+                .unwrap()
+                .trim()
+                .to_owned(),
+        };
+        Self {
+            router: app(service.state.clone()),
+            state: service.state,
+            admin,
+            dir,
+            backend,
+            schema,
+        }
+    }
+
+    /// Close this app and open a new one on the same database (a restart).
+    pub async fn restart(mut self, config: ConfigFile) -> Self {
+        self.state.issuer.store.close().await;
+        let schema = self.schema.take();
+        let backend = self.backend;
+        let dir = tempfile::TempDir::new().unwrap();
+        let old = std::mem::replace(&mut self.dir, dir);
+        drop(self);
+        Self::open_in(backend, config, old, schema).await
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let (status, _, bytes) = self
+            .call_raw(
+                method,
+                uri,
+                token,
+                body.map(|b| b.to_string().into_bytes()),
+                &[],
+            )
+            .await;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        (status, value)
+    }
+
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+        }
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder
+            .body(body.map_or_else(Body::empty, Body::from))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, headers, bytes)
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, uri, Some(token), None).await
+    }
+
+    pub async fn post(&self, uri: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        self.call(Method::POST, uri, Some(token), Some(body)).await
+    }
+
+    pub async fn certify(&self, token: &str, batch: &Value) -> (StatusCode, Value) {
+        self.post("/v1/certify", token, batch).await
+    }
+
+    /// A new token with a role (and facilities, for certifiers).
+    pub async fn token(&self, role: Role, facilities: &[&str]) -> String {
+        let facilities: Vec<String> = facilities.iter().map(|f| (*f).to_owned()).collect();
+        issuer_api::auth::create_token(
+            &self.state.issuer.store,
+            role,
+            &facilities,
+            "test",
+            None,
+            "test",
+        )
+        .await
+        .unwrap()
+        .token
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some(schema) = self.schema.take() else {
+            return;
+        };
+        // Drop the test's schema from a thread of its own (Drop is not async).
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&pg_url()).await {
+                    let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The example batch.
+pub fn example_batch() -> Value {
+    serde_json::from_str(EXAMPLE_BATCH).unwrap()
+}
+
+/// One valid request for the demo programme (COVISHIELD at MH-MUM-001).
+pub fn request(code: &str, dose: u32, date: &str) -> Value {
+    serde_json::json!({
+        "preEnrollmentCode": code,
+        "recipient": {
+            "name": "Test Person", "dob": "1980-01-15", "gender": "Female", "nationality": "Indian",
+            "identity": format!("did:in.gov.test:{code}"), "contact": ["tel:+91 98765 43210"],
+            "address": {"addressLine1": "1 Road", "district": "Mumbai Suburban", "city": "Mumbai", "state": "Maharashtra", "pincode": "400050"}
+        },
+        "vaccination": {"name": "COVISHIELD", "batch": "B1", "manufacturer": "Serum Institute of India",
+                        "date": date, "dose": dose, "totalDoses": 2},
+        "vaccinator": {"id": "VAC-0001", "name": "Dr. Asha Patil"},
+        "facility": {"id": "MH-MUM-001", "name": "Civil Hospital Mumbai Suburban"}
+    })
+}
