@@ -23,7 +23,7 @@ use image::{GrayImage, Luma};
 use verifier_wasm::qr;
 
 fn frames(c: &mut Criterion) {
-    let (png, zip) = qr_support::divoc_qr_pngs().into_iter().next().unwrap();
+    let (png, zip) = qr_support::densest_divoc_qr();
     let zip = std::fs::read(zip).unwrap();
     let frame = qr_support::camera_frame(&png, 400);
     assert_eq!(
@@ -42,6 +42,10 @@ fn frames(c: &mut Criterion) {
     });
     group.bench_function("divoc_rgba", |b| {
         b.iter(|| qr::decode_rgba(black_box(&rgba), 640, 480).unwrap())
+    });
+    let mut scanner = qr::FrameScanner::new();
+    group.bench_function("divoc_rgba_scanner", |b| {
+        b.iter(|| scanner.scan_rgba(black_box(&rgba), 640, 480).unwrap())
     });
 
     // No code: a lit gradient with sensor noise, and a busy scene (random
@@ -73,6 +77,11 @@ fn frames(c: &mut Criterion) {
         );
         group.bench_function(name, |b| {
             b.iter(|| qr::decode_luma(black_box(empty.as_raw()), 640, 480))
+        });
+        // One retry per frame, taken in turn: the mean over the round.
+        let mut scanner = qr::FrameScanner::new();
+        group.bench_function(format!("{name}_scanner"), |b| {
+            b.iter(|| scanner.scan_luma(black_box(empty.as_raw()), 640, 480))
         });
     }
     let rgba_empty: Vec<u8> = plain

@@ -118,6 +118,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(percentile(&all_times, 95)),
         ms(all_times.last().copied().unwrap_or_default()),
     );
+
+    // Camera mode: the same frame fed to a fresh FrameScanner until it reads
+    // the code, as a camera held on a code does.
+    let frames_allowed = 7;
+    let mut camera_times = Vec::new();
+    let mut camera_row = format!("{:<10}", "camera");
+    let mut frames_needed = vec![0usize; frames_allowed];
+    for turns in 0..4 {
+        let mut read = 0;
+        for (_, samples) in &sets {
+            for sample in samples {
+                let image = rotate(&sample.image, turns);
+                let mut scanner = qr::FrameScanner::new();
+                for frame in 0..frames_allowed {
+                    let start = Instant::now();
+                    let result = scanner.scan_luma(image.as_raw(), image.width(), image.height());
+                    camera_times.push(start.elapsed());
+                    if let Ok(codes) = result {
+                        if codes.first().is_some_and(|c| c.text() == sample.expected) {
+                            read += 1;
+                            if let Some(n) = frames_needed.get_mut(frame) {
+                                *n += 1;
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        camera_row.push_str(&format!(" {read:>7}"));
+    }
+    println!("{camera_row}   of {total}, read within {frames_allowed} frames (FrameScanner)");
+    println!("  frames needed (1..{frames_allowed}, all rotations): {frames_needed:?}");
+    camera_times.sort();
+    println!(
+        "  time per frame ({} calls): median {:.3} ms, p95 {:.3} ms",
+        camera_times.len(),
+        ms(percentile(&camera_times, 50)),
+        ms(percentile(&camera_times, 95)),
+    );
+
     if verbose {
         slowest.sort();
         for (t, name) in slowest.iter().rev().take(12) {

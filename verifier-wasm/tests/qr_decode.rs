@@ -10,7 +10,7 @@ mod qr_support;
 
 use std::sync::OnceLock;
 
-use qr_support::{camera_frame, corpus, divoc_qr_pngs, fixtures, rotate};
+use qr_support::{camera_frame, corpus, densest_divoc_qr, divoc_qr_pngs, fixtures, rotate};
 use verifier_wasm::qr::{self, EcLevel, PayloadKind, QrError};
 
 /// Design budget: zxing-cpp's score on the corpus.
@@ -63,7 +63,7 @@ fn divoc_random_text_qr_is_text() {
 
 #[test]
 fn divoc_qr_in_a_noisy_camera_frame_in_every_rotation() {
-    let (png, zip) = divoc_qr_pngs().into_iter().next().unwrap();
+    let (png, zip) = densest_divoc_qr();
     let zip = std::fs::read(zip).unwrap();
     let frame = camera_frame(&png, 400);
     for turns in 0..4 {
@@ -106,6 +106,50 @@ fn kanji_and_shift_jis_come_out_as_unicode() {
             PayloadKind::Bytes => assert_ne!(codes[0].payload(), sample.expected.as_bytes()),
             other => panic!("{name}: {other:?}"),
         }
+    }
+}
+
+#[test]
+fn frame_scanner_reaches_every_retry_within_a_few_frames() {
+    let corpus = corpus();
+    // Each needs a retry of the cascade: the global threshold or half size
+    // (2/12), closing or the global threshold (4/14), double size (4/41, the
+    // fifth retry in the round).
+    for name in ["qrcode-2/12.png", "qrcode-4/14.png", "qrcode-4/41.png"] {
+        let sample = corpus.iter().find(|s| s.name == name).unwrap();
+        let (w, h) = (sample.image.width(), sample.image.height());
+        let one_shot = qr::decode_luma(sample.image.as_raw(), w, h).unwrap();
+        assert_eq!(one_shot[0].text(), sample.expected, "{name}");
+        let mut scanner = qr::FrameScanner::new();
+        let frames = (1..=7)
+            .find(|_| scanner.scan_luma(sample.image.as_raw(), w, h).is_ok())
+            .unwrap_or_else(|| panic!("{name}: not read in 7 frames"));
+        assert!(frames > 1, "{name} was meant to need a retry");
+    }
+    // The DIVOC frame is read by the first pass, on the first frame.
+    let (png, zip) = densest_divoc_qr();
+    let frame = camera_frame(&png, 400);
+    let mut scanner = qr::FrameScanner::new();
+    let codes = scanner.scan_luma(frame.as_raw(), 640, 480).unwrap();
+    assert_eq!(codes[0].payload(), std::fs::read(zip).unwrap());
+    let rgba: Vec<u8> = frame
+        .as_raw()
+        .iter()
+        .flat_map(|&v| [v, v, v, 255])
+        .collect();
+    assert!(scanner.scan_rgba(&rgba, 640, 480).is_ok());
+    assert_eq!(
+        scanner.scan_rgba(&rgba, 640, 479),
+        Err(QrError::BadDimensions {
+            width: 640,
+            height: 479,
+            len: rgba.len()
+        })
+    );
+    // Empty frames stay empty through a whole round of retries.
+    let grey = vec![90u8; 640 * 480];
+    for _ in 0..8 {
+        assert_eq!(scanner.scan_luma(&grey, 640, 480), Err(QrError::NotFound));
     }
 }
 

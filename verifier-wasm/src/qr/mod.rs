@@ -32,14 +32,17 @@
 //!
 //! # Cost
 //!
-//! Each call runs a short cascade of passes (two binarizers, two detectors,
-//! a half-size, a closed, a double-size and an inverted retry, each only for
-//! the frame sizes where it helps) and stops at the first that reads a code.
-//! A frame without a code runs them all; the benchmark `qr_decode` reports
-//! what that costs for a 640x480 frame.
+//! [`decode_luma`], [`decode_rgba`] and [`decode_image`] run a cascade of
+//! passes (local and global thresholds, the zxing-cpp and the Java detector,
+//! half-size, closed, double-size and inverted retries, each only for the
+//! frame sizes where it helps) and stop at the first that reads a code; a
+//! frame without a code runs them all. A camera loop should use a
+//! [`FrameScanner`], which spreads the retries over consecutive frames. The
+//! benchmark `qr_decode` and the example `qr_rate` report the costs.
 
 mod error;
 mod frame;
+#[cfg(not(target_arch = "wasm32"))]
 mod image_file;
 mod scan;
 #[cfg(target_arch = "wasm32")]
@@ -184,15 +187,93 @@ pub fn decode_rgba(pixels: &[u8], width: u32, height: u32) -> Result<Vec<QrCode>
 /// Decodes the QR codes in a PNG or JPEG file (a photo, a screenshot, an
 /// issued QR image).
 ///
+/// Native only: in a browser, decode the file with the browser
+/// (`createImageBitmap`, a canvas, `getImageData`) and call [`decode_rgba`];
+/// it reads every format the browser does and keeps an image decoder out of
+/// the wasm module.
+///
 /// # Errors
 ///
 /// [`QrError::UnsupportedImage`] for other formats and corrupt files;
 /// [`QrError::ImageTooLarge`] if the header announces more than
 /// [`MAX_PIXELS`] or a side beyond [`MAX_SIDE`] (refused before the pixels
 /// are decoded); [`QrError::NotFound`] if no code could be read.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn decode_image(bytes: &[u8]) -> Result<Vec<QrCode>, QrError> {
     let luma = image_file::decode_to_luma(bytes)?;
     found(scan::scan(&luma.pixels, luma.width, luma.height))
+}
+
+/// Decodes a stream of camera frames at the cost of about two passes per
+/// frame instead of the whole cascade.
+///
+/// Each call runs the first pass and, when that reads nothing, one of the
+/// retries, taking them in turn from call to call. A camera pointed at a code
+/// sends many near-identical frames per second, so a code the first pass
+/// misses is read within the next few frames (at most six), while a frame
+/// with no code, the usual case, costs a fraction of [`decode_luma`]. For a
+/// single image (an upload, a screenshot) use [`decode_luma`],
+/// [`decode_rgba`] or [`decode_image`], which try everything at once.
+///
+/// ```
+/// use verifier_wasm::qr::{FrameScanner, QrError};
+///
+/// let mut scanner = FrameScanner::new();
+/// let frame = vec![200u8; 640 * 480]; // from the camera
+/// assert_eq!(scanner.scan_luma(&frame, 640, 480), Err(QrError::NotFound));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct FrameScanner {
+    /// Index into the round of retries of the one the next frame gets.
+    next_retry: usize,
+}
+
+impl FrameScanner {
+    /// A scanner that starts the round of retries from the first.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes one greyscale camera frame, laid out as for [`decode_luma`].
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_luma`].
+    pub fn scan_luma(
+        &mut self,
+        pixels: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<QrCode>, QrError> {
+        check_buffer(pixels.len(), width, height, 1)?;
+        found(scan::scan_one_retry(
+            pixels,
+            width,
+            height,
+            &mut self.next_retry,
+        ))
+    }
+
+    /// Decodes one RGBA camera frame, laid out as for [`decode_rgba`].
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_rgba`].
+    pub fn scan_rgba(
+        &mut self,
+        pixels: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Result<Vec<QrCode>, QrError> {
+        check_buffer(pixels.len(), width, height, 4)?;
+        let luma = frame::rgba_to_luma(pixels);
+        found(scan::scan_one_retry(
+            &luma,
+            width,
+            height,
+            &mut self.next_retry,
+        ))
+    }
 }
 
 fn found(codes: Vec<QrCode>) -> Result<Vec<QrCode>, QrError> {

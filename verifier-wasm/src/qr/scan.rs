@@ -39,81 +39,177 @@ const MAX_FINDER_SETS: usize = 48;
 /// Codes returned at most per frame.
 const MAX_CODES: usize = 8;
 
-/// Frames whose shorter side is at least this get the half-size pass.
+/// Frames whose shorter side is at least this get the half-size retry.
 const HALF_MIN_SIDE: u32 = 2 * MIN_SIDE;
 
-/// Frames whose longer side is at most this get the double-size pass: small
+/// Frames whose longer side is at most this get the double-size retry: small
 /// photos of dense codes, at one or two pixels per module. Larger frames
 /// would cost four times their size for little gain.
 const DOUBLE_MAX_SIDE: u32 = 400;
 
 /// Frames whose pixel count is at most this get the morphological-closing
-/// pass (about 1/3 ms per VGA frame natively).
+/// retry.
 const CLOSE_MAX_PIXELS: u64 = 640 * 480;
 
-/// One decoding attempt; appends what it reads.
-type Pass<'a> = dyn Fn(&mut Vec<QrCode>) + 'a;
+/// The retries after the first pass (local-threshold binarization, zxing-cpp
+/// detector), in the order the full cascade runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// The Java port's detector on the first pass's image.
+    JavaDetector,
+    /// One global threshold: worse under uneven light, but keeps blurred
+    /// module edges that the local threshold breaks up. Both detectors.
+    GlobalThreshold,
+    /// Half size, so the binarizer's fixed blocks cover twice the area.
+    Half,
+    /// Morphological closing of the first image, for codes printed on
+    /// texture (fabric, rough paper).
+    Closed,
+    /// Double size, for small photos of dense codes.
+    Double,
+    /// The first image inverted, for light-on-dark codes (dark-mode
+    /// screenshots, codes printed on dark fabric).
+    Inverted,
+}
 
-/// Runs the cascade over a luma frame whose length the caller checked to be
-/// `width * height`. Returns the codes of the first productive pass.
+/// Every retry, in cascade order.
+pub(crate) const RETRIES: [Retry; 6] = [
+    Retry::JavaDetector,
+    Retry::GlobalThreshold,
+    Retry::Half,
+    Retry::Closed,
+    Retry::Double,
+    Retry::Inverted,
+];
+
+impl Retry {
+    /// Whether the retry can help on a frame of this size (the caller has
+    /// checked both sides are at least [`MIN_SIDE`]).
+    pub(crate) fn applies(self, width: u32, height: u32) -> bool {
+        match self {
+            Retry::Half => width.min(height) >= HALF_MIN_SIDE,
+            Retry::Closed => u64::from(width) * u64::from(height) <= CLOSE_MAX_PIXELS,
+            Retry::Double => width.max(height) <= DOUBLE_MAX_SIDE,
+            Retry::JavaDetector | Retry::GlobalThreshold | Retry::Inverted => true,
+        }
+    }
+}
+
+/// A luma frame under decoding, with its local-threshold image computed once
+/// and shared by the passes that start from it.
+pub(crate) struct Frame<'a> {
+    pixels: &'a [u8],
+    width: u32,
+    height: u32,
+    hybrid: Option<HybridBinarizer<Luma8Source<'a>>>,
+}
+
+impl<'a> Frame<'a> {
+    /// A frame whose length the caller checked to be `width * height`.
+    pub(crate) fn new(pixels: &'a [u8], width: u32, height: u32) -> Self {
+        Frame {
+            pixels,
+            width,
+            height,
+            hybrid: source(pixels, width, height).map(HybridBinarizer::new),
+        }
+    }
+
+    /// Whether the frame is large enough to hold a code at all.
+    pub(crate) fn can_hold_code(&self) -> bool {
+        self.width >= MIN_SIDE && self.height >= MIN_SIDE
+    }
+
+    fn hybrid_matrix(&self) -> Option<&BitMatrix> {
+        self.hybrid.as_ref().and_then(|b| b.get_black_matrix().ok())
+    }
+
+    /// The first pass: local-threshold binarization, zxing-cpp detector.
+    pub(crate) fn first_pass(&self, found: &mut Vec<QrCode>) {
+        if let Some(m) = self.hybrid_matrix() {
+            scan_matrix(m, Detectors::CppOnly, found);
+        }
+    }
+
+    /// One retry; does nothing where it does not apply.
+    pub(crate) fn retry(&self, retry: Retry, found: &mut Vec<QrCode>) {
+        let (pixels, width, height) = (self.pixels, self.width, self.height);
+        if !retry.applies(width, height) {
+            return;
+        }
+        match retry {
+            Retry::JavaDetector => {
+                if let Some(m) = self.hybrid_matrix() {
+                    scan_matrix(m, Detectors::JavaOnly, found);
+                }
+            }
+            Retry::GlobalThreshold => {
+                let global = source(pixels, width, height).map(GlobalHistogramBinarizer::new);
+                if let Some(m) = global.as_ref().and_then(|b| b.get_black_matrix().ok()) {
+                    scan_matrix(m, Detectors::Both, found);
+                }
+            }
+            Retry::Half => scan_luma(&frame::downscale_half(pixels, width, height), found),
+            Retry::Closed => {
+                if let Some(closed) = self.hybrid_matrix().and_then(frame::close) {
+                    scan_matrix(&closed, Detectors::CppOnly, found);
+                }
+            }
+            Retry::Double => scan_luma(&frame::upscale_double(pixels, width, height), found),
+            Retry::Inverted => {
+                if let Some(m) = self.hybrid_matrix() {
+                    let mut inverted = m.clone();
+                    inverted.flip_self();
+                    scan_matrix(&inverted, Detectors::CppOnly, found);
+                }
+            }
+        }
+    }
+}
+
+/// Runs the whole cascade over a luma frame whose length the caller checked
+/// to be `width * height`: the first pass and the Java detector together
+/// (so a frame holding two codes that each reads one gives both), then the
+/// other retries until one reads a code.
 pub(crate) fn scan(pixels: &[u8], width: u32, height: u32) -> Vec<QrCode> {
     let mut found = Vec::new();
-    if width < MIN_SIDE || height < MIN_SIDE {
+    let frame = Frame::new(pixels, width, height);
+    if !frame.can_hold_code() {
         return found;
     }
-    let pixel_count = u64::from(width) * u64::from(height);
-    let hybrid = source(pixels, width, height).map(HybridBinarizer::new);
-    let hybrid_matrix = hybrid.as_ref().and_then(|b| b.get_black_matrix().ok());
-
-    let passes: [&Pass<'_>; 6] = [
-        // Local-threshold binarization, both detectors.
-        &|found| {
-            if let Some(m) = hybrid_matrix {
-                scan_matrix(m, Detectors::Both, found);
-            }
-        },
-        // One global threshold: worse under uneven light, but keeps blurred
-        // module edges that the local threshold breaks up.
-        &|found| {
-            let global = source(pixels, width, height).map(GlobalHistogramBinarizer::new);
-            if let Some(m) = global.as_ref().and_then(|b| b.get_black_matrix().ok()) {
-                scan_matrix(m, Detectors::Both, found);
-            }
-        },
-        // Half size, so the binarizer's fixed blocks cover twice the area.
-        &|found| {
-            if width.min(height) >= HALF_MIN_SIDE {
-                scan_luma(&frame::downscale_half(pixels, width, height), found);
-            }
-        },
-        // Closing of the first image, for codes printed on texture.
-        &|found| {
-            if pixel_count <= CLOSE_MAX_PIXELS
-                && let Some(closed) = hybrid_matrix.and_then(frame::close)
-            {
-                scan_matrix(&closed, Detectors::CppOnly, found);
-            }
-        },
-        // Double size, for small photos of dense codes.
-        &|found| {
-            if width.max(height) <= DOUBLE_MAX_SIDE {
-                scan_luma(&frame::upscale_double(pixels, width, height), found);
-            }
-        },
-        // The first image inverted, for light-on-dark codes (dark-mode
-        // screenshots, codes printed on dark fabric).
-        &|found| {
-            if let Some(m) = hybrid_matrix {
-                let mut inverted = m.clone();
-                inverted.flip_self();
-                scan_matrix(&inverted, Detectors::CppOnly, found);
-            }
-        },
-    ];
-    for pass in passes {
-        pass(&mut found);
+    frame.first_pass(&mut found);
+    for retry in RETRIES {
+        frame.retry(retry, &mut found);
         if !found.is_empty() {
             break;
+        }
+    }
+    found
+}
+
+/// The first pass and, if it read nothing, the next applicable retry in the
+/// round `next` points into (advanced past the retry run): one retry per
+/// camera frame, so consecutive frames of the same scene cover the cascade.
+pub(crate) fn scan_one_retry(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    next: &mut usize,
+) -> Vec<QrCode> {
+    let mut found = Vec::new();
+    let frame = Frame::new(pixels, width, height);
+    if !frame.can_hold_code() {
+        return found;
+    }
+    frame.first_pass(&mut found);
+    if found.is_empty() {
+        for _ in 0..RETRIES.len() {
+            let retry = RETRIES.get(*next % RETRIES.len()).copied();
+            *next = (*next + 1) % RETRIES.len();
+            if let Some(retry) = retry.filter(|r| r.applies(width, height)) {
+                frame.retry(retry, &mut found);
+                break;
+            }
         }
     }
     found
@@ -138,12 +234,27 @@ fn scan_luma(luma: &Luma, found: &mut Vec<QrCode>) {
 enum Detectors {
     /// The zxing-cpp port only.
     CppOnly,
+    /// The Java port only.
+    JavaOnly,
     /// The zxing-cpp port, then the Java port's detector.
     Both,
 }
 
 /// Finds and decodes every code in one binarized image.
 fn scan_matrix(matrix: &BitMatrix, detectors: Detectors, found: &mut Vec<QrCode>) {
+    if detectors != Detectors::JavaOnly {
+        scan_matrix_cpp(matrix, found);
+    }
+    if detectors != Detectors::CppOnly
+        && let Ok(detected) = Detector::new(matrix).detect_with_hints(&DecodeHints::default())
+        && let Some(code) = decode_bits(detected.getBits(), true)
+    {
+        push_unique(found, code);
+    }
+}
+
+/// The zxing-cpp port's detector: every plausible finder-pattern triple.
+fn scan_matrix_cpp(matrix: &BitMatrix, found: &mut Vec<QrCode>) {
     let mut patterns = FindFinderPatterns(matrix, false, 0);
     let sets = GenerateFinderPatternSets(&mut patterns);
     // One code has one set of three finder patterns; once it is read, other
@@ -163,12 +274,6 @@ fn scan_matrix(matrix: &BitMatrix, detectors: Detectors, found: &mut Vec<QrCode>
             used.extend(corners);
             push_unique(found, code);
         }
-    }
-    if detectors == Detectors::Both
-        && let Ok(detected) = Detector::new(matrix).detect_with_hints(&DecodeHints::default())
-        && let Some(code) = decode_bits(detected.getBits(), true)
-    {
-        push_unique(found, code);
     }
 }
 

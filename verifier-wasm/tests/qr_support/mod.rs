@@ -43,6 +43,13 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     }
 }
 
+/// The densest DIVOC QR in the fixtures (version 28, a 1188-byte RSA
+/// certificate ZIP) and its `certificate.zip`: the frame benchmarks use it.
+pub fn densest_divoc_qr() -> (PathBuf, PathBuf) {
+    let dir = fixtures().join("divoc/stack-signed/rsa-v1/cert-003");
+    (dir.join("qr.png"), dir.join("certificate.zip"))
+}
+
 /// One corpus image: its name (`qrcode-N/M.png`), pixels, and exact text.
 pub struct CorpusImage {
     pub name: String,
