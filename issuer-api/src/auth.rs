@@ -379,11 +379,11 @@ impl Oidc {
             jwks: RwLock::new((Arc::new(jwks), None)),
             client,
         };
-        if oidc.client.is_some() {
-            if let Err(e) = oidc.refresh().await {
-                // Start anyway: API tokens still work, and the next JWT retries.
-                tracing::warn!(error = %e, "could not fetch the OIDC JWKS; will retry");
-            }
+        if oidc.client.is_some()
+            && let Err(e) = oidc.refresh().await
+        {
+            // Start anyway: API tokens still work, and the next JWT retries.
+            tracing::warn!(error = %e, "could not fetch the OIDC JWKS; will retry");
         }
         Ok(oidc)
     }

@@ -58,8 +58,9 @@ impl ItemError {
 pub enum ItemOutcome {
     /// Certified now (`created`), or earlier (a retry).
     Certified {
-        /// The stored certificate.
-        record: CertificateRecord,
+        /// The stored certificate (boxed: it is large, and most items of a
+        /// failing batch are small errors).
+        record: Box<CertificateRecord>,
         /// False when the certificate existed already.
         created: bool,
     },
@@ -192,16 +193,17 @@ pub fn prepare(
     now: i64,
 ) -> Result<(Prepared, Vaccine), ItemError> {
     let (code, dose) = request_key(&request)?;
-    if let Some(id) = &request.program_id {
-        if !id.is_empty() && id != &programme.id {
-            return Err(ItemError::new(
-                "unknown_programme",
-                format!(
-                    "programId {id} is not this issuer's programme {}",
-                    programme.id
-                ),
-            ));
-        }
+    if let Some(id) = &request.program_id
+        && !id.is_empty()
+        && id != &programme.id
+    {
+        return Err(ItemError::new(
+            "unknown_programme",
+            format!(
+                "programId {id} is not this issuer's programme {}",
+                programme.id
+            ),
+        ));
     }
     if request.recipient.name.trim().is_empty() {
         return Err(ItemError::new(
@@ -231,17 +233,16 @@ pub fn prepare(
         }
     };
     match &request.recipient.age {
-        Some(age) if !age.is_empty() => {
-            if age.as_u64().is_none_or(|a| a > MAX_AGE) {
-                return Err(ItemError::new(
-                    "invalid_age",
-                    format!(
-                        "recipient.age must be a whole number of years up to {MAX_AGE}, got {:?}",
-                        age.as_text()
-                    ),
-                ));
-            }
+        Some(age) if !age.is_empty() && age.as_u64().is_none_or(|a| a > MAX_AGE) => {
+            return Err(ItemError::new(
+                "invalid_age",
+                format!(
+                    "recipient.age must be a whole number of years up to {MAX_AGE}, got {:?}",
+                    age.as_text()
+                ),
+            ));
         }
+        Some(age) if !age.is_empty() => {}
         _ if dob.is_none() => {
             return Err(ItemError::new(
                 "missing_field",
@@ -347,10 +348,10 @@ pub fn prepare(
         ));
     }
     if v.effective_until.trim().is_empty() {
-        if let Some(days) = vaccine.validity_days {
-            if let Ok(until) = date.checked_add(jiff::Span::new().days(i64::from(days))) {
-                v.effective_until = until.to_string();
-            }
+        if let Some(days) = vaccine.validity_days
+            && let Ok(until) = date.checked_add(jiff::Span::new().days(i64::from(days)))
+        {
+            v.effective_until = until.to_string();
         }
     } else if day_of(&v.effective_until).is_none() {
         return Err(ItemError::new(
@@ -658,7 +659,7 @@ impl Issuer {
             if let Some(record) = originals.get(&(code.as_str(), i64::from(dose))) {
                 let outcome = if principal.may_read(&record.facility_code) {
                     ItemOutcome::Certified {
-                        record: (*record).clone(),
+                        record: Box::new((*record).clone()),
                         created: false,
                     }
                 } else {
@@ -743,7 +744,7 @@ impl Issuer {
                         &mut outcomes,
                         i,
                         ItemOutcome::Certified {
-                            record,
+                            record: Box::new(record),
                             created: true,
                         },
                     );
@@ -759,7 +760,7 @@ impl Issuer {
                     {
                         Some(winner) if principal.may_read(&winner.facility_code) => {
                             ItemOutcome::Certified {
-                                record: winner,
+                                record: Box::new(winner),
                                 created: false,
                             }
                         }

@@ -143,12 +143,12 @@ impl Issuer {
     /// Reload keys and programme from the database (another process, such
     /// as `issuer-api keys rotate` or a second instance, may have changed them).
     pub async fn refresh(&self) -> Result<(), Error> {
-        if let Some(record) = self.store.latest_programme().await? {
-            if record.version != self.programme().version {
-                let programme: Programme = serde_json::from_str(&record.document)
-                    .map_err(|e| Error::Corrupt(format!("stored programme: {e}")))?;
-                self.set_programme(LoadedProgramme::new(record.version, programme));
-            }
+        if let Some(record) = self.store.latest_programme().await?
+            && record.version != self.programme().version
+        {
+            let programme: Programme = serde_json::from_str(&record.document)
+                .map_err(|e| Error::Corrupt(format!("stored programme: {e}")))?;
+            self.set_programme(LoadedProgramme::new(record.version, programme));
         }
         let ring =
             crate::keys::load_keyring(&self.store, &self.master, &self.programme().did).await?;

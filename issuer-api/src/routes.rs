@@ -180,8 +180,8 @@ pub enum ItemStatus {
 pub struct CertifyResult {
     /// Position in the request array.
     pub index: usize,
-    /// Outcome.
-    pub status: ItemStatus,
+    /// Outcome (`status` is the certificate's own status).
+    pub result: ItemStatus,
     /// The certificate, when issued or existing.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateView>,
@@ -249,12 +249,12 @@ pub async fn certify(
                 any_ok = true;
                 CertifyResult {
                     index,
-                    status: if created {
+                    result: if created {
                         ItemStatus::Issued
                     } else {
                         ItemStatus::Existing
                     },
-                    certificate: Some(CertificateView::of(record, now)?),
+                    certificate: Some(CertificateView::of(*record, now)?),
                     error: None,
                 }
             }
@@ -265,7 +265,7 @@ pub async fn certify(
                 });
                 CertifyResult {
                     index,
-                    status: ItemStatus::Rejected,
+                    result: ItemStatus::Rejected,
                     certificate: None,
                     error: Some(e),
                 }

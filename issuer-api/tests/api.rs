@@ -1,5 +1,12 @@
 //! The issuer API end to end through `app(state)`, on SQLite and PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: helpers outside #[test] functions too; a failed unwrap is a failed test"
+)]
+
 mod common;
 
 use axum::http::{Method, StatusCode};
@@ -49,7 +56,7 @@ async fn certify_example_and_retry(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(results(&body).len(), 2);
     for r in results(&body) {
-        assert_eq!(r["status"], "issued", "{r}");
+        assert_eq!(r["result"], "issued", "{r}");
         assert_eq!(r["credential"]["proof"]["type"], "Ed25519Signature2018");
         assert_eq!(
             r["credential"]["evidence"][0]["certificateId"],
@@ -87,7 +94,7 @@ async fn certify_example_and_retry(backend: Backend) {
     let (status, again) = t.certify(&t.admin, &example_batch()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ids(&again), first);
-    assert!(results(&again).iter().all(|r| r["status"] == "existing"));
+    assert!(results(&again).iter().all(|r| r["result"] == "existing"));
     assert_eq!(
         results(&again)[0]["credential"],
         results(&body)[0]["credential"]
@@ -152,7 +159,7 @@ async fn bad_items_fail_alone_with_precise_errors(backend: Backend) {
     let (status, body) = t.certify(&t.admin, &batch).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let r = results(&body);
-    assert_eq!(r[0]["status"], "issued");
+    assert_eq!(r[0]["result"], "issued");
     let codes: Vec<&str> = r[1..]
         .iter()
         .map(|x| x["error"]["code"].as_str().unwrap())
@@ -175,7 +182,7 @@ async fn bad_items_fail_alone_with_precise_errors(backend: Backend) {
     assert!(
         r[1..]
             .iter()
-            .all(|x| x["status"] == "rejected" && x.get("certificate_id").is_none())
+            .all(|x| x["result"] == "rejected" && x.get("certificate_id").is_none())
     );
     let msg = |i: usize| r[i]["error"]["message"].as_str().unwrap().to_owned();
     assert!(
@@ -250,8 +257,8 @@ async fn duplicates_yield_one_certificate(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let got = ids(&body);
     assert!(got.iter().all(|id| id == &got[0]), "{got:?}");
-    assert_eq!(results(&body)[0]["status"], "issued");
-    assert_eq!(results(&body)[1]["status"], "existing");
+    assert_eq!(results(&body)[0]["result"], "issued");
+    assert_eq!(results(&body)[1]["result"], "existing");
 
     // Across concurrent batches.
     let item = request("DUP-2", 1, "2021-05-01T10:00:00.000Z");
@@ -328,7 +335,7 @@ async fn dose_intervals_are_enforced(backend: Backend) {
             ]),
         )
         .await;
-    assert_eq!(results(&body)[0]["status"], "issued");
+    assert_eq!(results(&body)[0]["result"], "issued");
     assert_eq!(results(&body)[1]["error"]["code"], "dose_too_soon");
     // Booster (dose 3) allowed, dose 4 not.
     let (_, body) = t
@@ -337,7 +344,7 @@ async fn dose_intervals_are_enforced(backend: Backend) {
             &json!([request("INT-1", 3, "2022-01-25T10:00:00.000Z")]),
         )
         .await;
-    assert_eq!(results(&body)[0]["status"], "issued", "{body}");
+    assert_eq!(results(&body)[0]["result"], "issued", "{body}");
 }
 
 async fn corrections_link_and_are_limited(backend: Backend) {
@@ -427,7 +434,7 @@ async fn corrections_link_and_are_limited(backend: Backend) {
         )
         .await;
     assert_eq!(ids(&body)[0], original);
-    assert_eq!(results(&body)[0]["status"], "existing");
+    assert_eq!(results(&body)[0]["result"], "existing");
     assert_eq!(results(&body)[0]["replaced_by"], second.as_str());
 }
 
@@ -563,6 +570,7 @@ async fn citizen_retrieval(backend: Backend) {
     let t = TestApp::new(backend).await;
     let (_, body) = t.certify(&t.admin, &example_batch()).await;
     let id = ids(&body)[0].clone();
+    let t = &t;
     let ask = |b: Value| async move {
         t.call(Method::POST, "/v1/citizen/retrieve", None, Some(&b))
             .await
@@ -710,7 +718,7 @@ async fn programme_changes_are_live_and_audited(backend: Backend) {
     assert_eq!(body["version"], 2);
     let (_, body) = t.certify(&t.admin, &json!([sputnik])).await;
     let r = &results(&body)[0];
-    assert_eq!(r["status"], "issued", "{r}");
+    assert_eq!(r["result"], "issued", "{r}");
     // Filled from the programme.
     assert_eq!(r["credential"]["evidence"][0]["manufacturer"], "Gamaleya");
     assert_eq!(r["credential"]["evidence"][0]["totalDoses"], 2);

@@ -2,6 +2,13 @@
 //! reads, against every kind of caller (no token, wrong token, revoked,
 //! expired, each role, the other facility, OIDC JWTs good and bad).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: helpers outside #[test] functions too; a failed unwrap is a failed test"
+)]
+
 mod common;
 
 use axum::http::{Method, StatusCode};
@@ -98,14 +105,10 @@ impl Matrix {
         );
         let config = issuer_api::ConfigFile::parse(&text).unwrap();
         let t = TestApp::open_in(backend, config, dir, None).await;
-        let pem = |k: &SigningKey| {
-            k.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-                .unwrap()
-        };
+        let der = |k: &SigningKey| k.to_pkcs8_der().unwrap().as_bytes().to_vec();
         let oidc = Oidc {
-            key: EncodingKey::from_ed_pem(pem(&signing).as_bytes()).unwrap(),
-            other: EncodingKey::from_ed_pem(pem(&SigningKey::from_bytes(&[12u8; 32])).as_bytes())
-                .unwrap(),
+            key: EncodingKey::from_ed_der(&der(&signing)),
+            other: EncodingKey::from_ed_der(&der(&SigningKey::from_bytes(&[12u8; 32]))),
         };
 
         let revoked = t.token(Role::IssuerAdmin, &[]).await;

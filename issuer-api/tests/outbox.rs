@@ -2,6 +2,13 @@
 //! registry JWS signatures, retry with backoff through an outage, order
 //! per certificate, and nothing lost across a restart.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: helpers outside #[test] functions too; a failed unwrap is a failed test"
+)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};

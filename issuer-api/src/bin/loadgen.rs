@@ -124,6 +124,8 @@ async fn main() -> anyhow::Result<()> {
             (base, token, Some(dir))
         }
     };
+    // Plain HTTP, but reqwest still wants a TLS provider chosen.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
@@ -159,11 +161,19 @@ async fn main() -> anyhow::Result<()> {
             let status = response.status();
             let json: Value = response.json().await?;
             let elapsed = started.elapsed();
-            let issued = json["results"]
-                .as_array()
-                .map_or(0, |r| r.iter().filter(|x| x["status"] == "issued").count());
+            let issued = json
+                .get("results")
+                .and_then(Value::as_array)
+                .map_or(0, |r| {
+                    r.iter()
+                        .filter(|x| x.get("result").and_then(Value::as_str) == Some("issued"))
+                        .count()
+                });
             if !status.is_success() {
-                bail!("HTTP {status}: {}", json["error"]);
+                bail!(
+                    "HTTP {status}: {}",
+                    json.get("error").unwrap_or(&Value::Null)
+                );
             }
             Ok::<_, anyhow::Error>((elapsed, issued))
         }

@@ -6,6 +6,12 @@
 //! loudly when the server is unreachable; `ISSUER_TEST_PG=skip` skips them
 //! (local runs without PostgreSQL only).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test code: helpers outside #[test] functions too; a failed unwrap is a failed test"
+)]
 #![allow(dead_code, reason = "each test binary uses part of the harness")]
 
 use axum::Router;
