@@ -901,3 +901,40 @@ async fn wrong_master_key_refuses_to_start() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+/// The OpenAPI schema of the certify body names every field that
+/// `credential::CertificationRequest` reads (the schema is a mirror type).
+#[tokio::test]
+async fn openapi_request_schema_matches_the_real_type() {
+    let full = json!({
+        "preEnrollmentCode": "1", "programId": "p",
+        "recipient": {"name": "n", "dob": "2000-01-01", "age": "21", "gender": "g", "nationality": "x",
+                      "identity": "i", "contact": ["tel:1"],
+                      "address": {"addressLine1": "a", "addressLine2": "b", "district": "d", "city": "c",
+                                  "state": "s", "pincode": "1", "country": "IN"}},
+        "vaccination": {"name": "v", "batch": "b", "manufacturer": "m", "date": "2021-01-01",
+                        "effectiveStart": "2021-01-01", "effectiveUntil": "2022-01-01", "dose": 1, "totalDoses": 2},
+        "vaccinator": {"id": "v", "name": "n"},
+        "facility": {"id": "f", "name": "n", "address": {"addressLine1": "a"}},
+        "meta": {}
+    });
+    let parsed: credential::CertificationRequest = serde_json::from_value(full).unwrap();
+    let real = serde_json::to_value(&parsed).unwrap();
+    let doc = serde_json::to_value(issuer_api::openapi::document()).unwrap();
+    let schema = |name: &str| doc["components"]["schemas"][name]["properties"].clone();
+    let check = |value: &Value, schema_name: &str| {
+        let properties = schema(schema_name);
+        for key in value.as_object().unwrap().keys() {
+            assert!(
+                properties.get(key).is_some(),
+                "{schema_name}.{key} is missing from the OpenAPI schema"
+            );
+        }
+    };
+    check(&real, "CertificationRequest");
+    check(&real["recipient"], "Recipient");
+    check(&real["recipient"]["address"], "Address");
+    check(&real["vaccination"], "Vaccination");
+    check(&real["vaccinator"], "Vaccinator");
+    check(&real["facility"], "RequestFacility");
+}

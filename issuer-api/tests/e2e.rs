@@ -285,3 +285,91 @@ async fn sigkill_during_load_loses_no_answered_certificate() {
         answered.len()
     );
 }
+
+fn cli(data_dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .args(["--data-dir", data_dir.to_str().unwrap()])
+        .args(args)
+        .env("ISSUER_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn cli_exports_keys_rotates_and_creates_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let jwk: Value = serde_json::from_str(&cli(
+        dir.path(),
+        &["keys", "export-public", "--format", "jwk"],
+    ))
+    .unwrap();
+    assert_eq!(jwk["kty"], "OKP");
+    assert_eq!(jwk["kid"], "did:web:issuer.demo.example.org#key-1");
+    let base58 = cli(dir.path(), &["keys", "export-public", "--format", "base58"]);
+    let pem = cli(dir.path(), &["keys", "export-public", "--format", "pem"]);
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+    let token = cli(
+        dir.path(),
+        &[
+            "tokens",
+            "create",
+            "--role",
+            "certifier",
+            "--facility",
+            "DL-NDL-002",
+            "--label",
+            "Delhi",
+        ],
+    );
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("hcit_"));
+    let rotated = cli(
+        dir.path(),
+        &["keys", "rotate", "--at", "2999-01-01T00:00:00Z"],
+    );
+    assert!(
+        rotated.starts_with("key-2 signs from 2999-01-01T00:00:00Z"),
+        "{rotated}"
+    );
+    let entry: Value = serde_json::from_str(&cli(
+        dir.path(),
+        &["keys", "export-public", "--format", "trust-list-entry"],
+    ))
+    .unwrap();
+    assert_eq!(entry["id"], "did:web:issuer.demo.example.org");
+    assert_eq!(entry["keys"].as_array().unwrap().len(), 2);
+
+    // The server publishes the exported key, and the CLI's certifier token works.
+    let server = start(dir.path());
+    let client = issuer_api::outbox::http_client(10_000).unwrap();
+    let did: Value = client
+        .get(format!("{}/.well-known/did.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        did["verificationMethod"][0]["publicKeyBase58"],
+        base58.trim()
+    );
+    let response = client
+        .post(format!("{}/v1/certify", server.base))
+        .bearer_auth(&token)
+        .json(&batch("CLI", 2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
