@@ -166,7 +166,7 @@ pub struct Verdict {
     pub trust_list_stale: bool,
     /// Why, in order of importance; empty only for a fully checked valid one.
     pub reasons: Vec<Reason>,
-    /// Payload form: `zip`, `zip-latin1`, `b64-zip`, `json`.
+    /// Payload form: `zip`, `zip-latin1`, `base64-zip`, `json`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<&'static str>,
     /// Proof suite, e.g. `Ed25519Signature2018` or `eddsa-rdfc-2022`.
