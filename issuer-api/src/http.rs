@@ -15,12 +15,13 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::de::DeserializeOwned;
 use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::auth::{Authenticator, Principal};
 use crate::config::ServerSettings;
@@ -216,6 +217,9 @@ pub fn with_layers(router: Router, server: &ServerSettings) -> Router {
             tracing::info_span!("request", method = %request.method(), route, request_id = id)
         })
         .on_request(())
+        // One line per request at INFO: status and latency, inside the span
+        // that names the route and request id.
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
         .on_failure(());
     let shed = ServiceBuilder::new()
         .layer(axum::error_handling::HandleErrorLayer::new(
@@ -228,7 +232,11 @@ pub fn with_layers(router: Router, server: &ServerSettings) -> Router {
             },
         ))
         .load_shed()
-        .concurrency_limit(server.concurrency_limit.max(1));
+        // Global: `Router::layer` instantiates layers per route, and a
+        // per-route limit would not bound the process.
+        .layer(GlobalConcurrencyLimitLayer::new(
+            server.concurrency_limit.max(1),
+        ));
     router
         .layer(middleware::from_fn(record_metrics))
         .layer(shed)
