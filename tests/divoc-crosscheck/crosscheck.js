@@ -170,8 +170,10 @@ async function serverCheck(options) {
   const batch = JSON.parse(fs.readFileSync(requestFile, 'utf8'));
 
   const certify = JSON.parse((await http(base, token, 'POST', '/v1/certify', batch)).bytes);
-  const issued = (certify.results || []).filter((r) => r.status === 'issued' || r.status === 'existing');
-  const rejected = (certify.results || []).filter((r) => r.status === 'rejected');
+  // Each item's outcome: issued, existing (an idempotent retry) or rejected.
+  const outcome = (r) => r.result;
+  const issued = (certify.results || []).filter((r) => outcome(r) === 'issued' || outcome(r) === 'existing');
+  const rejected = (certify.results || []).filter((r) => outcome(r) === 'rejected');
   if (rejected.length) {
     fail(`certify rejected ${rejected.length} item(s): ${JSON.stringify(rejected.map((r) => r.error))}`);
   }
