@@ -88,7 +88,7 @@ fn kanji_and_shift_jis_come_out_as_unicode() {
     for name in [
         "qrcode-2/10.png",
         "qrcode-2/31.png",
-        "qrcode-2/33.png",
+        "qrcode-2/26.png",
         "qrcode-2/17.png",
     ] {
         let sample = corpus.iter().find(|s| s.name == name).unwrap();
@@ -107,6 +107,22 @@ fn kanji_and_shift_jis_come_out_as_unicode() {
             other => panic!("{name}: {other:?}"),
         }
     }
+}
+
+/// qrcode-2/33.png names GB2312 by ECI for its one hanzi ("阿"). The
+/// verifier links only the encodings a certificate can need (see
+/// third_party/encoding_rs/README.md), so that segment is not decoded and
+/// the code does not read as its exact text: one of the corpus misses.
+#[test]
+fn gb2312_by_eci_is_not_decoded() {
+    let corpus = corpus();
+    let sample = corpus.iter().find(|s| s.name == "qrcode-2/33.png").unwrap();
+    let (w, h) = (sample.image.width(), sample.image.height());
+    let text = qr::decode_luma(sample.image.as_raw(), w, h)
+        .map(|codes| codes[0].text().to_owned())
+        .unwrap_or_default();
+    assert_ne!(text, sample.expected);
+    assert!(!text.contains('阿'), "{text:?}");
 }
 
 #[test]

@@ -70,6 +70,15 @@ pub use error::PayloadError;
 
 use std::fmt;
 
+/// CRC-32 (ISO-HDLC, as ZIP uses) with one 256-entry table: small in wasm,
+/// and fast enough for a QR payload.
+const CRC32: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
+
+fn crc32(bytes: &[u8]) -> u32 {
+    CRC32.checksum(bytes)
+}
+
 /// Which form the payload came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -35,7 +35,7 @@ pub(super) fn write(json: &[u8]) -> Result<Vec<u8>, PayloadError> {
     let compressed_size =
         u32::try_from(compressed.len()).map_err(|_| too_large(compressed.len()))?;
     let uncompressed_size = u32::try_from(json.len()).map_err(|_| too_large(json.len()))?;
-    let crc32 = crc32fast::hash(json);
+    let crc32 = super::crc32(json);
     let name = ENTRY_NAME.as_bytes();
     let name_len = u16::try_from(name.len()).map_err(|_| too_large(name.len()))?;
 

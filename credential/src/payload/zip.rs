@@ -437,7 +437,7 @@ fn read_contents(
             actual,
         });
     }
-    let actual_crc = crc32fast::hash(&contents);
+    let actual_crc = super::crc32(&contents);
     if actual_crc != fields.crc32 {
         return Err(PayloadError::CrcMismatch {
             expected: fields.crc32,
