@@ -4,7 +4,7 @@
 // canvas hands them over, so times include the copy into wasm memory and the
 // RGBA-to-luma conversion.
 //
-//   verifier-wasm/scripts/qr-wasm-build.sh            # builds the package
+//   verifier-wasm/scripts/wasm-build.sh nodejs          # builds the package
 //   node verifier-wasm/scripts/qr-rate-wasm.mjs <pkg dir> [corpus dir] [-v]
 //
 // <pkg dir> is wasm-bindgen's `--target nodejs` output. PNG files are decoded

@@ -25,3 +25,9 @@ pub use error::Error;
 
 /// QR decoding from camera frames and image files.
 pub mod qr;
+
+/// The JavaScript API (wasm32 only).
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::WasmVerifier;
