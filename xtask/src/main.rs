@@ -13,7 +13,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") => run(),
-        Some("test") => test(&args[1..]),
+        Some("test") => test(args.get(1..).unwrap_or_default()),
         _ => {
             eprintln!("usage: cargo xtask <run|test [--quick]>");
             std::process::exit(2);
@@ -47,20 +47,55 @@ fn step(name: &str, mut cmd: Command) -> Result<()> {
     Ok(())
 }
 
-/// Until the services exist, "the system" is the credential core: sign a
-/// sample certificate with a dev key and verify it.
+/// Start the issuer API on embedded SQLite in `.data/issuer-api` (dev
+/// signing key, master key and bootstrap admin token made on first run) and
+/// build the `verify` command beside it.
 fn run() -> Result<()> {
     let mut cmd = cargo();
     cmd.args([
-        "run",
-        "--quiet",
+        "build",
         "--release",
         "-p",
-        "credential",
-        "--example",
-        "sign_and_verify",
+        "issuer-api",
+        "-p",
+        "verifier-wasm",
+        "--bin",
+        "issuer-api",
+        "--bin",
+        "verify",
     ]);
-    step("sign and verify a sample certificate", cmd)
+    step("build issuer-api and verify", cmd)?;
+
+    let data_dir = root().join(".data/issuer-api");
+    let listen = std::env::var("ISSUER_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let bin = target_dir().join("release");
+    eprintln!(
+        "\nIssuer API      http://{listen}/  (data in {data})\n\
+         OpenAPI         http://{listen}/openapi.json\n\
+         Issuer DID      http://{listen}/.well-known/did.json\n\
+         Health          http://{listen}/healthz  metrics http://{listen}/metrics\n\
+         Admin token     {data}/bootstrap-token (printed below on first run)\n\
+         Issue a batch   curl -H \"Authorization: Bearer $(cat {data}/bootstrap-token)\" \\\n\
+         \x20               -H 'Content-Type: application/json' \\\n\
+         \x20               --data @issuer-api/examples/certify-request.json http://{listen}/v1/certify\n\
+         Verify offline  {verify} --help\n",
+        data = data_dir.display(),
+        verify = bin.join("verify").display(),
+    );
+    let mut cmd = Command::new(bin.join("issuer-api"));
+    cmd.current_dir(root())
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("--listen")
+        .arg(&listen)
+        .arg("serve");
+    step("issuer-api (Ctrl-C to stop)", cmd)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 fn test(args: &[String]) -> Result<()> {
@@ -96,6 +131,8 @@ fn test(args: &[String]) -> Result<()> {
     ]);
     step("credential for wasm32-unknown-unknown", cmd)?;
 
+    browser_tests()?;
+
     if quick {
         return Ok(());
     }
@@ -106,4 +143,49 @@ fn test(args: &[String]) -> Result<()> {
         step("fuzz smoke run", cmd)?;
     }
     Ok(())
+}
+
+/// The wasm API in headless Chromium: wasm-bindgen-test-runner drives
+/// chromedriver (Debian's chromium and chromium-driver).
+fn browser_tests() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args([
+        "clippy",
+        "-p",
+        "verifier-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--lib",
+        "--test",
+        "browser",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    step("cargo clippy (verifier-wasm for wasm32)", cmd)?;
+
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "verifier-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--test",
+        "browser",
+    ])
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    )
+    .env(
+        "CHROMEDRIVER",
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+    )
+    .env(
+        "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+        root().join("verifier-wasm/webdriver.json"),
+    )
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    step("browser tests (headless Chromium)", cmd)
 }
