@@ -173,6 +173,73 @@ fn labels_follow_the_language_and_unknown_languages_fall_back_to_english() {
 }
 
 #[test]
+fn every_bundled_label_reads_back_exactly() {
+    if !have("pdftotext", "every_bundled_label_reads_back_exactly") {
+        return;
+    }
+    let labels: toml::Table =
+        toml::from_str(include_str!("../assets/templates/labels.toml")).unwrap();
+    let template = Template::bundled().unwrap();
+    // A context v2 certificate has every field the default template shows.
+    let (credential, zip) = certificate(0, None);
+    let on_page = [
+        "title",
+        "subtitle",
+        "recipient",
+        "vaccination",
+        "certificate",
+        "scan",
+        "name",
+        "age",
+        "dob",
+        "gender",
+        "id",
+        "ref_id",
+        "nationality",
+        "address",
+        "vaccine",
+        "prophylaxis",
+        "manufacturer",
+        "batch",
+        "dose",
+        "date",
+        "valid_until",
+        "vaccinator",
+        "facility",
+        "facility_address",
+        "certificate_id",
+        "issuer",
+        "issuance_date",
+    ];
+    // Compared without white space: in an RTL line poppler places the space
+    // next to neutral punctuation on the wrong side ("رقمي: امسح" reads back
+    // as "رقمي :امسح"), which is its guess at word breaks, not the page.
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let mut missing = Vec::new();
+    for lang in ["en", "hi", "ar"] {
+        let text = plain(&pdf_text(
+            &render(&credential, &zip, &template, lang),
+            "labels",
+        ));
+        let squeezed = squeeze(&text);
+        for key in on_page {
+            let label = labels[lang][key].as_str().unwrap();
+            if !squeezed.contains(&squeeze(label)) {
+                missing.push(format!("{lang}.{key} = {label:?}"));
+            }
+        }
+        if missing.iter().any(|m| m.starts_with(lang)) {
+            missing.push(format!("{lang} page text: {text}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "labels that do not read back:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
 fn a_ministry_template_changes_title_labels_and_fields() {
     if !have(
         "pdftotext",
