@@ -149,8 +149,11 @@ fn options(global: &Global) -> anyhow::Result<Options> {
 fn init_tracing(json: bool) {
     let filter = EnvFilter::try_from_env("ISSUER_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    // Colours only on a terminal: log files and collectors get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     if json {
         builder.json().init();
