@@ -1,6 +1,6 @@
 //! Outbox delivery against a local test receiver: webhook HMAC signatures,
 //! registry JWS signatures, retry with backoff through an outage, order
-//! per certificate, and nothing lost across a restart.
+//! per certificate, corrections, and nothing lost across a restart.
 
 #![allow(
     clippy::unwrap_used,
@@ -363,8 +363,78 @@ async fn pending_events_survive_a_restart(backend: Backend) {
     check_jws(&t, &registry[0]).await;
 }
 
+async fn a_correction_notifies_the_webhook_and_revokes_at_the_registry(backend: Backend) {
+    let (receiver, base) = Receiver::start().await;
+    let t = TestApp::with_config(backend, config(&base)).await;
+    let _stop = start_worker(&t);
+    let (_, body) = t
+        .certify(
+            &t.admin,
+            &json!([request("FIX-1", 1, "2021-05-01T10:00:00.000Z")]),
+        )
+        .await;
+    let old = body["results"][0]["certificate_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut fixed = request("FIX-1", 1, "2021-05-01T10:00:00.000Z");
+    fixed["recipient"]["name"] = json!("Test Persson");
+    let (status, body) = t
+        .call(
+            Method::PUT,
+            &format!("/v1/certificates/{old}"),
+            Some(&t.admin),
+            Some(&fixed),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let new = body["certificate"]["certificate_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The webhook hears of the issue, then of the correction: the new
+    // certificate with its credential, naming the one it replaces.
+    let hooks = receiver.wait_for("/hook", 2).await;
+    let events: Vec<Value> = hooks.iter().map(json_of).collect();
+    assert_eq!(events[0]["event"], "issued");
+    assert_eq!(events[0]["certificate_id"], old.as_str());
+    assert_eq!(events[1]["event"], "corrected");
+    assert_eq!(events[1]["certificate_id"], new.as_str());
+    assert_eq!(events[1]["replaces"], old.as_str());
+    assert_eq!(events[1]["status"], "active");
+    assert_eq!(events[1]["recipient"]["name"], "Test Persson");
+    assert_eq!(
+        events[1]["credential"]["credentialSubject"]["name"],
+        "Test Persson"
+    );
+    for hook in &hooks {
+        let timestamp: i64 = hook.headers["x-webhook-timestamp"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let expected =
+            issuer_api::outbox::webhook_signature(SECRET.as_bytes(), timestamp, &hook.body);
+        assert_eq!(
+            hook.headers["x-signature"].to_str().unwrap(),
+            format!("sha256={expected}")
+        );
+    }
+
+    // The registry hears that the old one is revoked, replaced by the new.
+    let registry = receiver.wait_for("/registry", 1).await;
+    let event = json_of(&registry[0]);
+    assert_eq!(event["certificate_id"], old.as_str());
+    assert_eq!(event["status"], "revoked");
+    assert_eq!(event["reason"], "corrected");
+    assert_eq!(event["replaced_by"], new.as_str());
+    check_jws(&t, &registry[0]).await;
+}
+
 both_backends!(
     webhooks_and_registry_are_signed_and_retried,
     events_of_one_certificate_arrive_in_order,
     pending_events_survive_a_restart,
+    a_correction_notifies_the_webhook_and_revokes_at_the_registry,
 );
