@@ -17,6 +17,7 @@ use credential::{
 use jiff::civil::Date;
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
@@ -27,7 +28,7 @@ use crate::events;
 use crate::ids::{new_certificate_id, now_ms, rfc3339_ms};
 use crate::issuer::{Issuer, LoadedProgramme};
 use crate::keys::IssuerKey;
-use crate::store::{CertificateRecord, Status, Tx};
+use crate::store::{CertificateRecord, NewAudit, NewEvent, Status, Tx};
 
 /// Longest preEnrollmentCode accepted.
 const MAX_CODE_LEN: usize = 64;
@@ -147,6 +148,30 @@ pub fn parse_item(value: Value) -> Result<CertificationRequest, ItemError> {
             ItemError::new("invalid_body", inner.to_string())
         } else {
             ItemError::new("invalid_body", format!("{path}: {inner}"))
+        }
+    })
+}
+
+/// Parse one batch item, as its JSON text, into a request, with the JSON
+/// path of what is wrong. Straight from the text: no intermediate
+/// `serde_json::Value` tree per item.
+pub fn parse_item_json(text: &str) -> Result<CertificationRequest, ItemError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize::<_, CertificationRequest>(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        // The line and column are within this item's text, which the
+        // caller never sees on its own: the path says where.
+        let mut message = inner.to_string();
+        if inner.line() > 0
+            && let Some(at) = message.rfind(" at line ")
+        {
+            message.truncate(at);
+        }
+        if path == "." {
+            ItemError::new("invalid_body", message)
+        } else {
+            ItemError::new("invalid_body", format!("{path}: {message}"))
         }
     })
 }
@@ -566,26 +591,69 @@ pub async fn sign_all(
 ) -> Result<Vec<Result<CertificateRecord, ItemError>>, Error> {
     let key = issuer.signing_key(issued_at)?;
     let (issuer, loaded) = (issuer.clone(), loaded.clone());
-    tokio::task::spawn_blocking(move || {
-        jobs.par_iter()
-            .map(|(p, replaces)| {
-                build_and_sign(
-                    &issuer,
-                    &loaded,
-                    &key,
-                    p,
-                    issued_at,
-                    replaces.as_ref().map(|(id, n)| (id.as_str(), *n)),
-                )
-            })
-            .collect::<Result<Vec<_>, Error>>()
-    })
-    .await
-    .map_err(|e| Error::Task(e.to_string()))?
+    // Straight onto the rayon pool (not through tokio's blocking pool,
+    // which would only park a thread waiting for rayon): one hand-off each
+    // way per batch.
+    let (done, result) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        // A panic in a task given to `rayon::spawn` aborts the process: a
+        // bug in signing must fail this request (500), not the server.
+        let signed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            jobs.par_iter()
+                .map(|(p, replaces)| {
+                    build_and_sign(
+                        &issuer,
+                        &loaded,
+                        &key,
+                        p,
+                        issued_at,
+                        replaces.as_ref().map(|(id, n)| (id.as_str(), *n)),
+                    )
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        }))
+        .unwrap_or_else(|_| Err(Error::Task("signing panicked".into())));
+        // The receiver is gone only if the request was dropped (timeout,
+        // client gone): nothing was stored, nothing to do.
+        let _ = done.send(signed);
+    });
+    result
+        .await
+        .map_err(|_| Error::Task("the signing task ended without an answer".into()))?
 }
 
-/// Queue the events of a certificate change for the webhooks that want
-/// them (and, for status changes, the registry).
+/// The webhook events of a certificate change, one per webhook that wants
+/// this kind of event (none, and no work, when no webhook does).
+pub fn webhook_events(
+    issuer: &Issuer,
+    loaded: &LoadedProgramme,
+    kind: EventKind,
+    record: &CertificateRecord,
+    extra: &events::Extra,
+    now: i64,
+) -> Result<Vec<NewEvent>, Error> {
+    let mut hooks = issuer
+        .settings
+        .webhooks
+        .iter()
+        .filter(|hook| hook.wants(kind))
+        .peekable();
+    if hooks.peek().is_none() {
+        return Ok(Vec::new());
+    }
+    let event = events::webhook_event(kind, record, &loaded.did, extra, now)?.to_string();
+    Ok(hooks
+        .map(|hook| NewEvent {
+            target: format!("webhook:{}", hook.name),
+            subject: record.id.clone(),
+            event: event.clone(),
+            at: now,
+        })
+        .collect())
+}
+
+/// Queue the webhook events of a certificate change (the registry's status
+/// events are queued by the lifecycle operations themselves).
 pub async fn enqueue_events(
     tx: &mut Tx,
     issuer: &Issuer,
@@ -595,14 +663,8 @@ pub async fn enqueue_events(
     extra: &events::Extra,
     now: i64,
 ) -> Result<(), Error> {
-    let event = events::webhook_event(kind, record, &loaded.did, extra, now)?;
-    for hook in &issuer.settings.webhooks {
-        if hook.wants(kind) {
-            tx.enqueue(&format!("webhook:{}", hook.name), &record.id, &event, now)
-                .await?;
-        }
-    }
-    Ok(())
+    let events = webhook_events(issuer, loaded, kind, record, extra, now)?;
+    tx.enqueue_many(&events).await
 }
 
 impl Issuer {
@@ -611,7 +673,7 @@ impl Issuer {
     pub async fn certify(
         self: &Arc<Self>,
         principal: &Principal,
-        items: Vec<Value>,
+        items: &[&RawValue],
     ) -> Result<Vec<ItemOutcome>, Error> {
         let loaded = self.programme();
         let programme = &loaded.programme;
@@ -620,8 +682,9 @@ impl Issuer {
 
         // Parse every item; collect the keys.
         let mut parsed: Vec<(usize, CertificationRequest, String, u32)> = Vec::new();
-        for (i, value) in items.into_iter().enumerate() {
-            let result = parse_item(value).and_then(|r| request_key(&r).map(|(c, d)| (r, c, d)));
+        for (i, item) in items.iter().enumerate() {
+            let result =
+                parse_item_json(item.get()).and_then(|r| request_key(&r).map(|(c, d)| (r, c, d)));
             match result {
                 Ok((request, code, dose)) => parsed.push((i, request, code, dose)),
                 Err(e) => set(&mut outcomes, i, ItemOutcome::Failed(e)),
@@ -709,36 +772,42 @@ impl Issuer {
         } else {
             sign_all(self, &loaded, to_sign, now).await?
         };
+        let mut records = Vec::with_capacity(signed.len());
+        for (i, result) in indexes.into_iter().zip(signed) {
+            match result {
+                Ok(record) => records.push((i, record)),
+                Err(e) => set(&mut outcomes, i, ItemOutcome::Failed(e)),
+            }
+        }
         let mut created = 0u64;
-        if signed.iter().any(Result::is_ok) {
+        if !records.is_empty() {
             let mut tx = self.store.begin().await?;
-            for (i, result) in indexes.into_iter().zip(signed) {
-                let record = match result {
-                    Ok(record) => record,
-                    Err(e) => {
-                        set(&mut outcomes, i, ItemOutcome::Failed(e));
-                        continue;
-                    }
-                };
-                if tx.insert_certificate(&record).await? {
-                    tx.audit(
-                        now,
-                        &principal.actor,
-                        "certify",
-                        Some(&record.id),
-                        &json!({ "facility": record.facility_code, "dose": record.dose, "key": record.key_id, "programme_version": loaded.version }),
-                    )
-                    .await?;
-                    enqueue_events(
-                        &mut tx,
-                        self,
-                        &loaded,
-                        EventKind::Issued,
-                        &record,
-                        &events::Extra::default(),
-                        now,
-                    )
-                    .await?;
+            let all: Vec<&CertificateRecord> = records.iter().map(|(_, r)| r).collect();
+            let inserted = tx.insert_certificates(&all).await?;
+            let mut audit = Vec::with_capacity(inserted.len());
+            let mut queued = Vec::new();
+            for (_, record) in records.iter().filter(|(_, r)| inserted.contains(&r.id)) {
+                audit.push(NewAudit {
+                    at: now,
+                    actor: &principal.actor,
+                    action: "certify",
+                    subject: Some(&record.id),
+                    details: json!({ "facility": record.facility_code, "dose": record.dose, "key": record.key_id, "programme_version": loaded.version }).to_string(),
+                });
+                queued.extend(webhook_events(
+                    self,
+                    &loaded,
+                    EventKind::Issued,
+                    record,
+                    &events::Extra::default(),
+                    now,
+                )?);
+            }
+            tx.audit_many(&audit).await?;
+            tx.enqueue_many(&queued).await?;
+            drop(audit);
+            for (i, record) in records {
+                if inserted.contains(&record.id) {
                     created += 1;
                     set(
                         &mut outcomes,
@@ -748,36 +817,30 @@ impl Issuer {
                             created: true,
                         },
                     );
-                } else {
-                    // A concurrent request certified the same event first.
-                    let outcome = match tx
-                        .certificate_by_key(
-                            &record.programme,
-                            &record.pre_enrollment_code,
-                            record.dose,
-                        )
-                        .await?
-                    {
-                        Some(winner) if principal.may_read(&winner.facility_code) => {
-                            ItemOutcome::Certified {
-                                record: Box::new(winner),
-                                created: false,
-                            }
-                        }
-                        Some(_) => ItemOutcome::Failed(ItemError::new(
-                            "already_certified_elsewhere",
-                            "this dose was certified by another facility",
-                        )),
-                        // An 80-bit id collided: vanishingly rare, and a retry draws a new id.
-                        None => {
-                            ItemOutcome::Failed(ItemError::new("retry", "please retry this item"))
-                        }
-                    };
-                    set(&mut outcomes, i, outcome);
+                    continue;
                 }
+                // A concurrent request certified the same event first.
+                let outcome = match tx
+                    .certificate_by_key(&record.programme, &record.pre_enrollment_code, record.dose)
+                    .await?
+                {
+                    Some(winner) if principal.may_read(&winner.facility_code) => {
+                        ItemOutcome::Certified {
+                            record: Box::new(winner),
+                            created: false,
+                        }
+                    }
+                    Some(_) => ItemOutcome::Failed(ItemError::new(
+                        "already_certified_elsewhere",
+                        "this dose was certified by another facility",
+                    )),
+                    // An 80-bit id collided: vanishingly rare, and a retry draws a new id.
+                    None => ItemOutcome::Failed(ItemError::new("retry", "please retry this item")),
+                };
+                set(&mut outcomes, i, outcome);
             }
             tx.commit().await?;
-            if created > 0 && !self.settings.webhooks.is_empty() {
+            if !queued.is_empty() {
                 self.wake_outbox();
             }
         }

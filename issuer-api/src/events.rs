@@ -4,6 +4,7 @@
 //! delivery worker adds the delivery sequence number and, for webhooks of
 //! issued and corrected certificates, the signed credential.
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::config::EventKind;
@@ -24,6 +25,20 @@ pub struct Extra {
     pub replaced_by: Option<String>,
 }
 
+/// The one field of a stored credential an event needs (read without
+/// building the whole document).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NameOnly {
+    credential_subject: SubjectName,
+}
+
+#[derive(Deserialize)]
+struct SubjectName {
+    #[serde(default)]
+    name: Option<String>,
+}
+
 fn event_id() -> Result<String, Error> {
     Ok(hex(&random_bytes::<16>()?))
 }
@@ -37,7 +52,7 @@ pub fn webhook_event(
     extra: &Extra,
     now: i64,
 ) -> Result<Value, Error> {
-    let credential: Value = serde_json::from_str(&record.document)
+    let credential: NameOnly = serde_json::from_str(&record.document)
         .map_err(|e| Error::Corrupt(format!("certificate {}: {e}", record.id)))?;
     Ok(json!({
         "type": "certificate.event",
@@ -55,7 +70,7 @@ pub fn webhook_event(
         "replaces": extra.replaces,
         "replaced_by": extra.replaced_by,
         "recipient": {
-            "name": credential.pointer("/credentialSubject/name"),
+            "name": credential.credential_subject.name,
             "phone": record.recipient_phone,
             "email": record.recipient_email,
         },

@@ -16,6 +16,7 @@
 //! queueing in the pool is cheaper than `SQLITE_BUSY` retries), reads through
 //! a separate pool that WAL lets run alongside the writer.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -275,6 +276,44 @@ pub struct NewCertificate<'a> {
     /// The record; `status` is `Active`.
     pub record: &'a CertificateRecord,
 }
+
+/// An audit entry to append.
+#[derive(Debug, Clone)]
+pub struct NewAudit<'a> {
+    /// When, Unix ms.
+    pub at: i64,
+    /// Who.
+    pub actor: &'a str,
+    /// What.
+    pub action: &'a str,
+    /// The certificate (or token, key) concerned.
+    pub subject: Option<&'a str>,
+    /// Details, JSON text.
+    pub details: String,
+}
+
+/// An outbox event to queue.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// `registry` or `webhook:<name>`.
+    pub target: String,
+    /// The certificate the event is about.
+    pub subject: String,
+    /// Event JSON text.
+    pub event: String,
+    /// Queued at (and first attempt at), Unix ms.
+    pub at: i64,
+}
+
+/// Rows per multi-row `INSERT`. A certify batch writes its certificates,
+/// audit rows and events in a few statements rather than one per row: each
+/// statement is a round trip to the database (for SQLite, to the
+/// connection's worker thread and back), and at hundreds per batch those
+/// round trips cost more than the inserts. Fixed-size chunks keep the
+/// parameter count far below both backends' limits (SQLite 32,766,
+/// PostgreSQL 65,535) and the number of distinct statements small enough
+/// for each connection's statement cache.
+const ROWS_PER_INSERT: usize = 50;
 
 impl Store {
     /// Open (creating if needed) the SQLite database at `path`, and migrate it.
@@ -587,6 +626,92 @@ impl Tx {
             .await?
             .rows_affected());
         Ok(result == 1)
+    }
+
+    /// Insert certificates, skipping any whose id or idempotency key
+    /// exists; returns the ids actually inserted.
+    pub async fn insert_certificates(
+        &mut self,
+        certificates: &[&CertificateRecord],
+    ) -> Result<HashSet<String>, Error> {
+        let mut inserted = HashSet::with_capacity(certificates.len());
+        for chunk in certificates.chunks(ROWS_PER_INSERT) {
+            let ids: Vec<String> = on_tx!(self, tx => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO certificates (id, programme, pre_enrollment_code, dose, facility_code, \
+                     recipient_identity, recipient_dob, recipient_phone, recipient_email, vaccination_date, \
+                     issued_at, key_id, status, status_reason, suspended_until, status_changed_at, replaces, \
+                     replaced_by, correction_count, document) ",
+                );
+                q.push_values(chunk, |mut row, c| {
+                    row.push_bind(c.id.as_str())
+                        .push_bind(c.programme.as_str())
+                        .push_bind(c.pre_enrollment_code.as_str())
+                        .push_bind(c.dose)
+                        .push_bind(c.facility_code.as_str())
+                        .push_bind(c.recipient_identity.as_str())
+                        .push_bind(c.recipient_dob.as_deref())
+                        .push_bind(c.recipient_phone.as_deref())
+                        .push_bind(c.recipient_email.as_deref())
+                        .push_bind(c.vaccination_date.as_str())
+                        .push_bind(c.issued_at)
+                        .push_bind(c.key_id.as_str())
+                        .push_bind(c.status.as_str())
+                        .push_bind(c.status_reason.as_deref())
+                        .push_bind(c.suspended_until.as_deref())
+                        .push_bind(c.status_changed_at)
+                        .push_bind(c.replaces.as_deref())
+                        .push_bind(c.replaced_by.as_deref())
+                        .push_bind(c.correction_count)
+                        .push_bind(c.document.as_str());
+                });
+                // Only the rows inserted come back: the others conflicted.
+                q.push(" ON CONFLICT DO NOTHING RETURNING id");
+                q.build_query_scalar().fetch_all(&mut **tx).await?
+            });
+            inserted.extend(ids);
+        }
+        Ok(inserted)
+    }
+
+    /// Append several audit entries, in order.
+    pub async fn audit_many(&mut self, entries: &[NewAudit<'_>]) -> Result<(), Error> {
+        for chunk in entries.chunks(ROWS_PER_INSERT) {
+            on_tx!(self, tx => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_log (at, actor, action, subject, details) ",
+                );
+                q.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.at)
+                        .push_bind(e.actor)
+                        .push_bind(e.action)
+                        .push_bind(e.subject)
+                        .push_bind(e.details.as_str());
+                });
+                q.build().execute(&mut **tx).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Queue several events, in order.
+    pub async fn enqueue_many(&mut self, events: &[NewEvent]) -> Result<(), Error> {
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            on_tx!(self, tx => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO outbox (target, subject, event, created_at, next_attempt_at) ",
+                );
+                q.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.target.as_str())
+                        .push_bind(e.subject.as_str())
+                        .push_bind(e.event.as_str())
+                        .push_bind(e.at)
+                        .push_bind(e.at);
+                });
+                q.build().execute(&mut **tx).await?;
+            });
+        }
+        Ok(())
     }
 
     /// The original certificate for an idempotency key, inside this transaction.
