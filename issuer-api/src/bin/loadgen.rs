@@ -81,18 +81,44 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
         .unwrap_or_default()
 }
 
-async fn in_process(
-    database_url: Option<String>,
-) -> anyhow::Result<(String, String, tempfile::TempDir)> {
+/// The issuer this process started: what to clean up afterwards.
+struct InProcess {
+    _dir: tempfile::TempDir,
+    /// The PostgreSQL URL and the fresh schema, dropped at the end.
+    postgres: Option<(String, String)>,
+}
+
+impl InProcess {
+    async fn cleanup(self) -> anyhow::Result<()> {
+        if let Some((url, schema)) = self.postgres {
+            let pool = sqlx::PgPool::connect(&url).await?;
+            let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+            pool.close().await;
+        }
+        Ok(())
+    }
+}
+
+/// The 1-minute load average (Linux), to report beside the numbers.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next().map(str::to_owned)
+}
+
+async fn in_process(database_url: Option<String>) -> anyhow::Result<(String, String, InProcess)> {
     let dir = tempfile::tempdir()?;
     let mut options = issuer_api::Options::demo(dir.path().to_path_buf());
     // The benchmark measures issuance, not the per-token limiter.
     options.config.server.rate_limit_per_second = 1_000_000;
     options.config.server.rate_limit_burst = 1_000_000;
+    let mut postgres = None;
     if let Some(url) = database_url {
         let suffix = issuer_api::ids::hex(&issuer_api::ids::random_bytes::<6>()?);
-        options.database_url = Some(url);
-        options.postgres_schema = Some(format!("loadgen_{suffix}"));
+        let schema = format!("loadgen_{suffix}");
+        options.database_url = Some(url.clone());
+        options.postgres_schema = Some(schema.clone());
+        postgres = Some((url, schema));
     }
     let service = issuer_api::open(options).await?;
     let token = service
@@ -105,13 +131,20 @@ async fn in_process(
     println!("in-process issuer on {base} ({backend})");
     let router = issuer_api::app(service.state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    Ok((base, token.to_string(), dir))
+    Ok((
+        base,
+        token.to_string(),
+        InProcess {
+            _dir: dir,
+            postgres,
+        },
+    ))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let (base, token, _dir) = match &args.url {
+    let (base, token, started_here) = match &args.url {
         Some(url) => (
             url.clone(),
             args.token
@@ -120,8 +153,8 @@ async fn main() -> anyhow::Result<()> {
             None,
         ),
         None => {
-            let (base, token, dir) = in_process(args.database_url.clone()).await?;
-            (base, token, Some(dir))
+            let (base, token, started) = in_process(args.database_url.clone()).await?;
+            (base, token, Some(started))
         }
     };
     // Plain HTTP, but reqwest still wants a TLS provider chosen.
@@ -168,7 +201,10 @@ async fn main() -> anyhow::Result<()> {
             // server, and parsing 250 KB of JSON per batch would bill the
             // server for the client's work.
             let needle = br#""result":"issued""#;
-            let issued = bytes.windows(needle.len()).filter(|w| w == needle).count();
+            let issued = bytes
+                .windows(needle.len())
+                .filter(|w| w.first() == Some(&b'"') && w == needle)
+                .count();
             Ok::<_, anyhow::Error>((elapsed, issued))
         }
     };
@@ -178,6 +214,7 @@ async fn main() -> anyhow::Result<()> {
         send(i).await?;
     }
 
+    let load_before = load_average();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(args.warmup));
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -233,6 +270,13 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&latencies, 99.0)),
         ms(latencies.last().copied().unwrap_or_default())
     );
+    // Other work on the machine takes CPU from the run: say how much.
+    if let (Some(before), Some(after)) = (load_before, load_average()) {
+        println!("load average (1 min) before {before}, after {after}");
+    }
+    if let Some(started) = started_here {
+        started.cleanup().await?;
+    }
     if errors > 0 {
         bail!("{errors} batches failed");
     }
