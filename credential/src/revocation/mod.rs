@@ -541,7 +541,8 @@ impl RevocationStore {
     }
 
     /// Apply a verified snapshot or delta. A snapshot older than what is
-    /// held is a rollback; a delta must start at the held version.
+    /// held is a rollback; a delta must start at the held version. Entries
+    /// naming the same issuer are combined, in order, as a delta merges.
     pub fn apply(&mut self, list: RevocationList) -> Result<(), RevocationError> {
         match list.since {
             None => {
@@ -551,11 +552,20 @@ impl RevocationStore {
                         held,
                     });
                 }
-                self.issuers = list
-                    .issuers
-                    .into_iter()
-                    .map(|i| (i.issuer.clone(), i))
-                    .collect();
+                // An issuer named twice keeps what both entries revoke:
+                // the later entry is merged as a delta would be, never
+                // dropped (collecting into the map kept only the last).
+                let mut issuers: HashMap<String, IssuerRevocations> =
+                    HashMap::with_capacity(list.issuers.len());
+                for entry in list.issuers {
+                    match issuers.get_mut(&entry.issuer) {
+                        Some(held) => held.merge(entry),
+                        None => {
+                            issuers.insert(entry.issuer.clone(), entry);
+                        }
+                    }
+                }
+                self.issuers = issuers;
             }
             Some(since) => {
                 if self.version != Some(since) || list.version <= since {
@@ -596,5 +606,90 @@ impl RevocationStore {
             Some(&(_, until)) => RevocationStatus::Suspended { until },
             None => RevocationStatus::Good,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn by_id(issuer: &str, id: &str) -> CertificateRef {
+        CertificateRef {
+            issuer: issuer.into(),
+            certificate_id: Some(id.into()),
+            status_entry: None,
+        }
+    }
+
+    /// The `revocation_list` fuzz target's invariant (whatever a list
+    /// revokes looks up as revoked) failed for a signed snapshot naming one
+    /// issuer twice: only the last entry was kept, so what the first one
+    /// revoked looked up as good. Both entries count now.
+    #[test]
+    fn a_snapshot_naming_an_issuer_twice_keeps_both_entries() {
+        let moh = "https://moh.example.org/";
+        let anchor = PrivateKey::from_ed25519_seed(&[7; 32]);
+        let mut first = IssuerRevocations::from_ids(
+            moh,
+            ["15295081141", "ABC-1"],
+            [("20012887902", ts("2027-01-01T00:00:00Z"))],
+        );
+        first.status_lists = vec![(
+            "https://moh.example.org/s/1".into(),
+            RiceSet::from_keys(vec![4]),
+        )];
+        let mut second = IssuerRevocations::from_ids(moh, ["777"], []);
+        second.status_lists = vec![(
+            "https://moh.example.org/s/1".into(),
+            RiceSet::from_keys(vec![9]),
+        )];
+        let list = RevocationList {
+            version: 3,
+            issued_at: ts("2026-11-27T00:00:00Z"),
+            next_update: ts("2026-11-28T00:00:00Z"),
+            since: None,
+            issuers: vec![first, second],
+        };
+        let mut store = RevocationStore::new();
+        store
+            .apply_signed(&list.sign(&anchor).unwrap(), &[anchor.public_key()])
+            .unwrap();
+        let now = ts("2026-11-27T12:00:00Z");
+        for id in ["15295081141", "ABC-1", "777"] {
+            assert_eq!(
+                store.check(&by_id(moh, id), now),
+                RevocationStatus::Revoked,
+                "{id}"
+            );
+        }
+        for index in [4, 9] {
+            let cert = CertificateRef {
+                issuer: moh.into(),
+                certificate_id: None,
+                status_entry: Some(StatusEntry {
+                    list: "https://moh.example.org/s/1".into(),
+                    index,
+                }),
+            };
+            assert_eq!(
+                store.check(&cert, now),
+                RevocationStatus::Revoked,
+                "index {index}"
+            );
+        }
+        assert_eq!(
+            store.check(&by_id(moh, "20012887902"), now),
+            RevocationStatus::Suspended {
+                until: ts("2027-01-01T00:00:00Z")
+            }
+        );
+        assert_eq!(
+            store.check(&by_id(moh, "15295081142"), now),
+            RevocationStatus::Good
+        );
     }
 }
