@@ -9,13 +9,20 @@ set -euo pipefail
 seconds="${1:-20}"
 cd "$(dirname "$0")"
 
-# Each target: name, longest input, dictionary. Payloads: a QR holds at most
-# 2953 bytes, B64/latin-1 forms grow that to under 6 KB. JSON targets: the
-# certificates are about 2 KB.
+# Each target: name, longest input, dictionary (- for none). Payloads: a QR
+# holds at most 2953 bytes, B64/latin-1 forms grow that to under 6 KB. JSON
+# targets: the certificates are about 2 KB; the list seeds 2 to 6 KB.
+# Images and frames: the QR cascade costs per pixel, so inputs stay small
+# (the seeds are DIVOC QR codes at one or two pixels per module; a 20 KB
+# frame is at most about 140x140 pixels).
 targets=(
   "payload_decode 8192 dict/payload.dict"
   "jsonld_canonicalize 4096 dict/jsonld.dict"
   "proof_verify 4096 dict/jsonld.dict"
+  "trust_list 8192 dict/lists.dict"
+  "revocation_list 8192 dict/lists.dict"
+  "image_payload 16384 dict/image.dict"
+  "frame_payload 20000 -"
 )
 
 # Same flags for build and run, so `run` does not rebuild. No sanitizer by
@@ -37,9 +44,11 @@ for entry in "${targets[@]}"; do
   read -r target max_len dict <<<"$entry"
   mkdir -p "$scratch/$target" "artifacts/$target"
   echo "== $target: ${seconds}s"
+  dict_flag=()
+  if [[ "$dict" != "-" ]]; then dict_flag=(-dict="$dict"); fi
   if ! cargo +nightly fuzz run "${build_flags[@]}" "$target" "$scratch/$target" "corpus/$target" -- \
       -max_total_time="$seconds" -rss_limit_mb=512 -max_len="$max_len" -timeout=10 \
-      -dict="$dict" -print_final_stats=1; then
+      ${dict_flag[@]+"${dict_flag[@]}"} -print_final_stats=1; then
     echo "!! $target failed; reproducer in fuzz/artifacts/$target/" >&2
     status=1
   fi
