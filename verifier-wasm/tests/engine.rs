@@ -287,6 +287,62 @@ fn tampered_and_wrongly_signed_are_invalid() {
 }
 
 #[test]
+fn malformed_proofs_unsupported_suites_bad_json_ld_and_bad_dates() {
+    let v = verifier();
+    let first = |doc: &Value| {
+        let verdict = v.verify_document(doc, ts(NOW));
+        assert!(verdict.fields.is_none(), "{verdict:?}");
+        (verdict.status, codes(&verdict)[0])
+    };
+
+    let mut suite = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
+    suite["proof"]["type"] = json!("BbsBlsSignature2020");
+    assert_eq!(
+        first(&suite),
+        (Status::Invalid, ReasonCode::ProofSuiteUnsupported)
+    );
+
+    let mut no_jws = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
+    no_jws["proof"].as_object_mut().unwrap().remove("jws");
+    assert_eq!(
+        first(&no_jws),
+        (Status::Invalid, ReasonCode::ProofMalformed)
+    );
+
+    let mut bad_jws = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
+    bad_jws["proof"]["jws"] = json!("not-a-jws");
+    assert_eq!(
+        first(&bad_jws),
+        (Status::Invalid, ReasonCode::ProofMalformed)
+    );
+
+    // A context no one bundled or listed: refused, never fetched.
+    let mut context = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
+    context["@context"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("https://example.org/unknown-context/v1"));
+    assert_eq!(
+        first(&context),
+        (Status::Invalid, ReasonCode::JsonLdInvalid)
+    );
+
+    // Signed with a date that is not one: the signature holds, the date
+    // cannot be checked, so it is not valid (and its fields are shown).
+    let mut doc = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
+    doc.as_object_mut().unwrap().remove("proof");
+    doc["evidence"][0]["effectiveUntil"] = json!("someday");
+    let options = ProofOptions::assertion(Suite::Ed25519Signature2018, KID, "2026-10-01T10:00:00Z");
+    let doc = credential::sign(&doc, &options, &issuer_key(), &ContextStore::bundled()).unwrap();
+    let verdict = v.verify_document(&doc, ts(NOW));
+    assert_eq!(
+        (verdict.status, codes(&verdict)[0]),
+        (Status::Invalid, ReasonCode::DateInvalid),
+        "{verdict:?}"
+    );
+}
+
+#[test]
 fn unknown_key_and_issuer_mismatch() {
     let v = verifier();
     let mut doc = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
