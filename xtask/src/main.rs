@@ -133,6 +133,13 @@ fn test(args: &[String]) -> Result<()> {
 
     browser_tests()?;
 
+    // DIVOC's own npm stack (jsonld-signatures, Ed25519Signature2018, the key
+    // from /.well-known/did.json) verifies what the issuer API signs.
+    let mut cmd = Command::new("bash");
+    cmd.arg(root().join("tests/divoc-crosscheck/run.sh"))
+        .current_dir(root());
+    step("DIVOC cross-check", cmd)?;
+
     if quick {
         return Ok(());
     }
