@@ -156,6 +156,11 @@ pub fn parse_item(value: Value) -> Result<CertificationRequest, ItemError> {
 /// path of what is wrong. Straight from the text: no intermediate
 /// `serde_json::Value` tree per item.
 pub fn parse_item_json(text: &str) -> Result<CertificationRequest, ItemError> {
+    // Almost every item parses: do that without tracking paths, and parse
+    // again with `serde_path_to_error` only to say where an error is.
+    if let Ok(request) = serde_json::from_str(text) {
+        return Ok(request);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize::<_, CertificationRequest>(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
