@@ -25,6 +25,17 @@ struct Server {
     token: String,
 }
 
+/// A server outlives nothing: killed when the test ends, passing or failing
+/// (a `Child` left alone keeps running after the test binary exits).
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Start the binary on a free port; wait for its "listening on" line.
 fn start(data_dir: &Path) -> Server {
     let mut child = Command::new(BIN)
@@ -369,7 +380,4 @@ async fn cli_exports_keys_rotates_and_creates_tokens() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let mut server = server;
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
 }
