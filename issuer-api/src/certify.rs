@@ -28,7 +28,8 @@ use crate::events;
 use crate::ids::{new_certificate_id, now_ms, rfc3339_ms};
 use crate::issuer::{Issuer, LoadedProgramme};
 use crate::keys::IssuerKey;
-use crate::store::{CertificateRecord, NewAudit, NewEvent, Status, Tx};
+use crate::store::{CertificateRecord, NewEvent, Status, Tx};
+use crate::writer::{AuditEntry, BatchWrite, Written};
 
 /// Longest preEnrollmentCode accepted.
 const MAX_CODE_LEN: usize = 64;
@@ -786,20 +787,16 @@ impl Issuer {
         }
         let mut created = 0u64;
         if !records.is_empty() {
-            let mut tx = self.store.begin().await?;
-            let all: Vec<&CertificateRecord> = records.iter().map(|(_, r)| r).collect();
-            let inserted = tx.insert_certificates(&all).await?;
-            let mut audit = Vec::with_capacity(inserted.len());
-            let mut queued = Vec::new();
-            for (_, record) in records.iter().filter(|(_, r)| inserted.contains(&r.id)) {
-                audit.push(NewAudit {
+            let mut write = BatchWrite::default();
+            for (_, record) in &records {
+                write.audit.push(AuditEntry {
                     at: now,
-                    actor: &principal.actor,
+                    actor: principal.actor.clone(),
                     action: "certify",
-                    subject: Some(&record.id),
+                    subject: record.id.clone(),
                     details: json!({ "facility": record.facility_code, "dose": record.dose, "key": record.key_id, "programme_version": loaded.version }).to_string(),
                 });
-                queued.extend(webhook_events(
+                write.events.extend(webhook_events(
                     self,
                     &loaded,
                     EventKind::Issued,
@@ -808,45 +805,40 @@ impl Issuer {
                     now,
                 )?);
             }
-            tx.audit_many(&audit).await?;
-            tx.enqueue_many(&queued).await?;
-            drop(audit);
-            for (i, record) in records {
-                if inserted.contains(&record.id) {
-                    created += 1;
-                    set(
-                        &mut outcomes,
-                        i,
+            let (indexes, certificates): (Vec<usize>, Vec<CertificateRecord>) =
+                records.into_iter().unzip();
+            write.certificates = certificates;
+            // Durable once this returns (see `writer`).
+            let written = self.writer.write(write).await?;
+            if written.queued_events {
+                self.wake_outbox();
+            }
+            for (i, outcome) in indexes.into_iter().zip(written.certificates) {
+                let outcome = match outcome {
+                    Written::Inserted(record) => {
+                        created += 1;
                         ItemOutcome::Certified {
-                            record: Box::new(record),
+                            record,
                             created: true,
-                        },
-                    );
-                    continue;
-                }
-                // A concurrent request certified the same event first.
-                let outcome = match tx
-                    .certificate_by_key(&record.programme, &record.pre_enrollment_code, record.dose)
-                    .await?
-                {
-                    Some(winner) if principal.may_read(&winner.facility_code) => {
-                        ItemOutcome::Certified {
-                            record: Box::new(winner),
-                            created: false,
                         }
                     }
-                    Some(_) => ItemOutcome::Failed(ItemError::new(
+                    // A concurrent request certified the same event first.
+                    Written::Taken {
+                        winner: Some(winner),
+                    } if principal.may_read(&winner.facility_code) => ItemOutcome::Certified {
+                        record: winner,
+                        created: false,
+                    },
+                    Written::Taken { winner: Some(_) } => ItemOutcome::Failed(ItemError::new(
                         "already_certified_elsewhere",
                         "this dose was certified by another facility",
                     )),
                     // An 80-bit id collided: vanishingly rare, and a retry draws a new id.
-                    None => ItemOutcome::Failed(ItemError::new("retry", "please retry this item")),
+                    Written::Taken { winner: None } => {
+                        ItemOutcome::Failed(ItemError::new("retry", "please retry this item"))
+                    }
                 };
                 set(&mut outcomes, i, outcome);
-            }
-            tx.commit().await?;
-            if !queued.is_empty() {
-                self.wake_outbox();
             }
         }
         metrics::counter!("issuer_certificates_issued_total").increment(created);

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::ids::{hex, now_ms};
 use crate::keys::{IssuerKey, KeyRing, MasterKey};
 use crate::store::Store;
+use crate::writer::Writer;
 
 /// The programme in force, with what is derived from it.
 #[derive(Debug, Clone)]
@@ -69,6 +70,8 @@ pub struct Issuer {
     contexts: credential::ContextStore,
     /// Wakes the outbox worker after a commit that queued events.
     pub outbox_wake: Notify,
+    /// The certify write path (group commit on SQLite).
+    pub writer: Writer,
 }
 
 /// SHA-256 of a programme's canonical JSON, to notice a changed file.
@@ -99,6 +102,7 @@ impl Issuer {
         crate::keys::ensure_key(&store, &master).await?;
         let ring = crate::keys::load_keyring(&store, &master, &loaded.did).await?;
         Ok(Self {
+            writer: Writer::new(store.clone()),
             store,
             settings: CoreSettings {
                 webhooks: file.webhooks.clone(),

@@ -17,7 +17,8 @@
 //! Layout: `certify` and `lifecycle` are the plain-Rust core (`Issuer`),
 //! `store` the storage (SQLite or PostgreSQL), `keys` the encrypted key
 //! store and `did:web`, `auth` tokens and OIDC, `outbox` the delivery
-//! worker, `routes` and `http` the thin HTTP layer.
+//! worker, `writer` the group commit of certified batches, `routes` and
+//! `http` the thin HTTP layer.
 
 pub mod auth;
 pub mod certify;
@@ -35,6 +36,7 @@ pub mod render;
 pub mod rendering;
 pub mod routes;
 pub mod store;
+pub mod writer;
 
 use std::path::PathBuf;
 use std::sync::Arc;

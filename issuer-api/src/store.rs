@@ -289,7 +289,7 @@ pub struct NewAudit<'a> {
     /// The certificate (or token, key) concerned.
     pub subject: Option<&'a str>,
     /// Details, JSON text.
-    pub details: String,
+    pub details: &'a str,
 }
 
 /// An outbox event to queue.
@@ -691,7 +691,7 @@ impl Tx {
                         .push_bind(e.actor)
                         .push_bind(e.action)
                         .push_bind(e.subject)
-                        .push_bind(e.details.as_str());
+                        .push_bind(e.details);
                 });
                 q.build().execute(&mut **tx).await?;
             });

@@ -860,7 +860,80 @@ async fn restart_keeps_everything(backend: Backend) {
     assert_eq!(ids(&again), first);
 }
 
+/// Many batches at once, overlapping: batch k certifies codes k..k+10. On
+/// SQLite they are written in shared group transactions, on PostgreSQL in
+/// concurrent ones; either way each (code, dose) gets one certificate,
+/// every answer names it, and it is audited once.
+async fn overlapping_concurrent_batches_store_each_certificate_once(backend: Backend) {
+    let t = TestApp::new(backend).await;
+    let mut handles = Vec::new();
+    for k in 0..24 {
+        let batch: Vec<Value> = (k..k + 10)
+            .map(|c| request(&format!("GRP-{c}"), 1, "2021-05-01T10:00:00.000Z"))
+            .collect();
+        let (router, admin) = (t.router.clone(), t.admin.clone());
+        handles.push(tokio::spawn(async move {
+            use tower::ServiceExt as _;
+            let request = axum::http::Request::post("/v1/certify")
+                .header("authorization", format!("Bearer {admin}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(Value::Array(batch).to_string()))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let body: Value = serde_json::from_slice(&bytes).unwrap();
+            results(&body)
+                .iter()
+                .map(|r| {
+                    (
+                        r["pre_enrollment_code"].as_str().unwrap().to_owned(),
+                        r["certificate_id"].as_str().unwrap().to_owned(),
+                        r["result"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut seen: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    let mut issued = 0;
+    for h in handles {
+        for (code, id, result) in h.await.unwrap() {
+            issued += usize::from(result == "issued");
+            seen.entry(code).or_default().insert(id);
+        }
+    }
+    assert_eq!(seen.len(), 33);
+    assert!(seen.values().all(|ids| ids.len() == 1), "{seen:?}");
+    assert_eq!(issued, 33, "each certificate reported issued exactly once");
+    for (code, ids) in &seen {
+        let (_, found) = t
+            .get(&format!("/v1/certificates?preEnrollmentCode={code}"), &t.admin)
+            .await;
+        let stored: Vec<&str> = found["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["certificate_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(stored, [ids.first().unwrap().as_str()]);
+    }
+    let (_, audit) = t.get("/v1/audit?limit=1000", &t.admin).await;
+    let certified = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "certify")
+        .count();
+    assert_eq!(certified, 33);
+}
+
 both_backends!(
+    overlapping_concurrent_batches_store_each_certificate_once,
     certify_example_and_retry,
     bad_items_fail_alone_with_precise_errors,
     bad_bodies_get_4xx_never_500,
