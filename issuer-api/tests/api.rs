@@ -912,7 +912,10 @@ async fn overlapping_concurrent_batches_store_each_certificate_once(backend: Bac
     assert_eq!(issued, 33, "each certificate reported issued exactly once");
     for (code, ids) in &seen {
         let (_, found) = t
-            .get(&format!("/v1/certificates?preEnrollmentCode={code}"), &t.admin)
+            .get(
+                &format!("/v1/certificates?preEnrollmentCode={code}"),
+                &t.admin,
+            )
             .await;
         let stored: Vec<&str> = found["certificates"]
             .as_array()
