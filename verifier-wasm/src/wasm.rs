@@ -144,11 +144,8 @@ impl WasmVerifier {
         now_ms: f64,
     ) -> Result<JsValue, JsError> {
         let now = timestamp(now_ms)?;
-        match self.scanner.scan_rgba(rgba, width, height) {
-            Ok(codes) => self.verdict_for_codes(codes, now),
-            Err(QrError::NotFound) => Ok(JsValue::UNDEFINED),
-            Err(e) => Err(e.into()),
-        }
+        let scanned = self.scanner.scan_rgba(rgba, width, height);
+        self.verdict_for_scan(scanned, now)
     }
 
     /// As [`scan_frame`](Self::scan_frame) for a still image (a photo or a
@@ -162,11 +159,7 @@ impl WasmVerifier {
         now_ms: f64,
     ) -> Result<JsValue, JsError> {
         let now = timestamp(now_ms)?;
-        match crate::qr::decode_rgba(rgba, width, height) {
-            Ok(codes) => self.verdict_for_codes(codes, now),
-            Err(QrError::NotFound) => Ok(JsValue::UNDEFINED),
-            Err(e) => Err(e.into()),
-        }
+        self.verdict_for_scan(crate::qr::decode_rgba(rgba, width, height), now)
     }
 
     /// What the verifier holds: trust-list version and dates, its issuers,
@@ -210,12 +203,18 @@ impl WasmVerifier {
 
     /// The verdict for the first code that is a certificate; failing that,
     /// the first code's (a code that is not a certificate is reported, not
-    /// hidden, so the user learns they scanned the wrong code).
-    fn verdict_for_codes(
+    /// hidden, so the user learns they scanned the wrong code). No code:
+    /// `undefined`; a bad frame: an error.
+    fn verdict_for_scan(
         &self,
-        codes: Vec<crate::qr::QrCode>,
+        scanned: Result<Vec<crate::qr::QrCode>, QrError>,
         now: Timestamp,
     ) -> Result<JsValue, JsError> {
+        let codes = match scanned {
+            Ok(codes) => codes,
+            Err(QrError::NotFound) => return Ok(JsValue::UNDEFINED),
+            Err(e) => return Err(e.into()),
+        };
         let mut first: Option<Verdict> = None;
         for code in codes {
             let verdict = self.verifier.verify_payload(code.payload(), now);
