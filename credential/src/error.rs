@@ -13,6 +13,7 @@ pub use crate::payload::PayloadError;
 pub use crate::proof::ProofError;
 pub use crate::revocation::RevocationError;
 pub use crate::trust::TrustListError;
+pub use crate::view::ViewError;
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, Error)]
@@ -39,4 +40,7 @@ pub enum Error {
     /// A revocation list was refused.
     #[error(transparent)]
     Revocation(#[from] RevocationError),
+    /// A verified credential's graph does not say one thing where it must.
+    #[error(transparent)]
+    View(#[from] ViewError),
 }

@@ -26,7 +26,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use credential::{ContextStore, canonicalize_rdf};
+use credential::ContextStore;
+use credential::internal::canonicalize_compat as canonicalize_rdf;
 use json_ld::rdf_types::{Id, LiteralType, Term};
 use json_ld::syntax::{Parse, Value as JsonValue};
 use json_ld::{IriBuf, JsonLdProcessor, RemoteDocument};

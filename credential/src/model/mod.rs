@@ -23,7 +23,7 @@ pub use request::{
 };
 pub use vaccination::{
     ContextVersion, CredentialAddress, Evidence, Facility, IssuanceProfile, Person,
-    VaccinationCredential, VaccineCoding, Verifier,
+    VaccinationCredential, VaccineCoding, Verifier, is_absolute_iri,
 };
 
 /// Why a credential or request does not fit the model.

@@ -99,9 +99,13 @@ pub struct Person {
     /// Always `Person`.
     #[serde(rename = "type", default)]
     pub kind: String,
-    /// The identity document as a URI.
-    #[serde(default)]
-    pub id: String,
+    /// The identity document as an absolute IRI (`did:...`, `urn:...`),
+    /// when the request names one. A relative reference would take the
+    /// whole subject out of the signed graph, so [`VaccinationCredential::from_request`]
+    /// refuses one, and a missing identity leaves `id` out (the subject is
+    /// then a blank node of the graph).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The pre-enrollment code.
     #[serde(default)]
     pub ref_id: String,
@@ -291,6 +295,27 @@ impl VaccinationCredential {
         require(certificate_id, "certificateId")?;
 
         let r = &request.recipient;
+        let identity = r.identity.trim();
+        if !identity.is_empty() && !is_absolute_iri(identity) {
+            return Err(ModelError::InvalidField {
+                field: "recipient.identity",
+                reason:
+                    "not an absolute IRI (e.g. did:passport:A1234567 or urn:uuid:…): a relative \
+                         reference would leave the holder out of what the signature covers"
+                        .to_owned(),
+            });
+        }
+        for (field, base) in [
+            ("issuer", &profile.issuer),
+            ("certificate_base_url", &profile.certificate_base_url),
+        ] {
+            if !is_absolute_iri(base) {
+                return Err(ModelError::InvalidField {
+                    field,
+                    reason: "not an absolute IRI".to_owned(),
+                });
+            }
+        }
         let age = match (&r.age, &r.dob) {
             (Some(age), _) if !age.is_empty() => Some(Lenient::Text(age.as_text())),
             (_, Some(dob)) => Some(Lenient::Text(
@@ -310,7 +335,7 @@ impl VaccinationCredential {
             ],
             credential_subject: Person {
                 kind: "Person".to_owned(),
-                id: r.identity.clone(),
+                id: (!identity.is_empty()).then(|| identity.to_owned()),
                 ref_id: request.pre_enrollment_code.clone(),
                 name: r.name.clone(),
                 gender: r.gender.clone(),
@@ -402,6 +427,21 @@ impl VaccinationCredential {
     }
 }
 
+/// An absolute IRI as RFC 3987 begins one: a scheme (a letter, then
+/// letters, digits, `+`, `-` or `.`), a colon, and something after it, with
+/// no white space or control characters. JSON-LD keeps anything with a
+/// colon; what has none is a relative reference and drops out of the graph.
+pub fn is_absolute_iri(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let mut scheme_chars = scheme.chars();
+    scheme_chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme_chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn require(value: &str, field: &'static str) -> Result<(), ModelError> {
     if value.trim().is_empty() {
         Err(ModelError::MissingField { field })
@@ -435,6 +475,23 @@ fn ymd(s: &str) -> Option<(u32, u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_iris() {
+        for iri in [
+            "did:passport:A123",
+            "urn:uuid:5f0c",
+            "https://moh.example.org/",
+            "did:web:moh.example.org#key-1",
+        ] {
+            assert!(is_absolute_iri(iri), "{iri}");
+        }
+        for not in [
+            "", "x", "12345", "urn", "#me", "../a", "urn:", "1a:b", "did:a b", ":x",
+        ] {
+            assert!(!is_absolute_iri(not), "{not}");
+        }
+    }
 
     #[test]
     fn age_counts_full_years() {
