@@ -167,13 +167,15 @@ pub fn ours(certificate_id: &str, dose: u32, total: u32, suite: Suite) -> Value 
     )
     .unwrap();
     let options = ProofOptions::assertion(suite, OUR_KID, "2026-10-01T10:00:00Z");
-    credential::sign(
-        &serde_json::to_value(&credential).unwrap(),
-        &options,
-        &our_key(),
-        &ContextStore::bundled(),
-    )
-    .unwrap()
+    let mut document = serde_json::to_value(&credential).unwrap();
+    if suite == Suite::EddsaRdfc2022 {
+        // The Data Integrity terms of the proof, as the issuer API adds them.
+        document["@context"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("https://w3id.org/security/data-integrity/v2"));
+    }
+    credential::sign(&document, &options, &our_key(), &ContextStore::bundled()).unwrap()
 }
 
 /// Every signed certificate the tests rewrite, with a name.
@@ -190,8 +192,8 @@ pub fn corpus() -> Vec<(String, Value)> {
         ours("OURS-1", 1, 2, Suite::Ed25519Signature2018),
     ));
     out.push((
-        "ours, revoked".into(),
-        ours("OURS-REVOKED-1", 2, 2, Suite::Ed25519Signature2018),
+        "ours, revoked (eddsa-rdfc-2022)".into(),
+        ours("OURS-REVOKED-1", 2, 2, Suite::EddsaRdfc2022),
     ));
     out
 }
