@@ -56,6 +56,10 @@ pub use model::{
     Lenient, Person, Recipient, RequestAddress, RequestFacility, Vaccination,
     VaccinationCredential, Vaccinator, VaccineCoding, Verifier, is_absolute_iri,
 };
+/// The issuer's own VC 2.0 vaccination profile (every field its own IRI).
+pub mod vc2 {
+    pub use crate::model::{CREDENTIALS_V2, HEALTHCERTS_CONTEXT, vaccination_certificate};
+}
 pub use payload::{
     DecodedPayload, Limits, PayloadFormat, decode as decode_payload,
     decode_with as decode_payload_with, encode as encode_payload,

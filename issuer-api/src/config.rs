@@ -581,6 +581,7 @@ impl Programme {
                 .info_base_url
                 .clone()
                 .unwrap_or_else(|| format!("{base}/?")),
+            issuer_name: self.issuer.name.clone(),
         }
     }
 

@@ -336,7 +336,10 @@ fn rewritten_json_reads_as_its_signed_graph() {
     let mut entry = invented["evidence"][0].clone();
     entry["id"] = json!("x");
     entry["vaccine"] = json!("INVENTED");
-    invented["evidence"].as_array_mut().unwrap().insert(0, entry);
+    invented["evidence"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, entry);
     let verdict = verify(&invented);
     assert_eq!(verdict["status"], "invalid", "{verdict}");
     assert_eq!(verdict["reasons"][0]["code"], "data_not_signed");
@@ -349,6 +352,12 @@ fn rewritten_json_reads_as_its_signed_graph() {
     assert_eq!(valid["fields"]["total_doses"], "2");
     assert_eq!(
         valid["fields"]["unbound"],
-        json!(["vaccine", "manufacturer", "batch", "certificate_id", "icd11_code"])
+        json!([
+            "vaccine",
+            "manufacturer",
+            "batch",
+            "certificate_id",
+            "icd11_code"
+        ])
     );
 }

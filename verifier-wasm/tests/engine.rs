@@ -139,6 +139,7 @@ fn signed(certificate_id: &str, issued: &str, key: &PrivateKey) -> Value {
         certificate_base_url: "https://moh.example.org/vaccine/".into(),
         feedback_base_url: "https://moh.example.org/?".into(),
         info_base_url: "https://moh.example.org/?".into(),
+        issuer_name: "Ministry of Health".into(),
     };
     let doc = VaccinationCredential::from_request(
         &request,

@@ -214,6 +214,34 @@ fn issuer_and_dates_as_arrays_read_the_same() {
     }
 }
 
+/// The VC 2.0 profile binds every field: nothing is unbound, and a
+/// certificate revoked by its status-list entry reads revoked however the
+/// entry is written.
+#[test]
+fn the_vc2_profile_is_revoked_by_its_status_entry() {
+    let verifier = verifier();
+    let valid = rewrites::ours_vc2("V-1", 8, Suite::EddsaRdfc2022);
+    let verdict = verifier.verify_document(&valid, now());
+    assert_eq!(verdict.status, Status::Valid, "{verdict:?}");
+    let fields = verdict.fields.unwrap();
+    assert!(fields.unbound.is_empty());
+    assert_eq!(fields.certificate_id, "V-1");
+    assert_eq!(fields.vaccine, "COVISHIELD");
+    let revoked = rewrites::ours_vc2("V-2", rewrites::REVOKED_INDEX, Suite::EddsaRdfc2022);
+    assert_eq!(
+        verifier.verify_document(&revoked, now()).status,
+        Status::Revoked
+    );
+    let mut rewritten = revoked.clone();
+    rewritten["credentialStatus"] = json!([rewritten["credentialStatus"].take()]);
+    rewritten["credentialStatus"][0]["statusListIndex"] =
+        json!({"@value": rewrites::REVOKED_INDEX.to_string()});
+    assert_eq!(
+        verifier.verify_document(&rewritten, now()).status,
+        Status::Revoked
+    );
+}
+
 /// A status entry or id that cannot be read, with the issuer's revocation
 /// data held, is never plain valid.
 #[test]

@@ -54,6 +54,10 @@ pub struct IssuanceProfile {
     pub feedback_base_url: String,
     /// Prefix of `infoUrl`; the certificate id is appended.
     pub info_base_url: String,
+    /// The issuer's name, as the VC 2.0 profile states it beside its id
+    /// (DIVOC's credentials name the issuer by URL only).
+    #[serde(default)]
+    pub issuer_name: String,
 }
 
 /// What the programme knows about the vaccine beyond the request (v2 only).
@@ -233,7 +237,7 @@ pub struct Facility {
 }
 
 impl CredentialAddress {
-    fn from_request(a: &RequestAddress) -> Self {
+    pub(super) fn from_request(a: &RequestAddress) -> Self {
         Self {
             street_address: a.address_line1.clone(),
             street_address2: a.address_line2.clone(),
@@ -283,39 +287,9 @@ impl VaccinationCredential {
                 reason: format!("{} is not a known vaccination context", profile.context_url),
             }
         })?;
-        require(&request.pre_enrollment_code, "preEnrollmentCode")?;
-        require(&request.recipient.name, "recipient.name")?;
-        require(&request.vaccination.name, "vaccination.name")?;
-        require(&request.vaccination.date, "vaccination.date")?;
-        if request.vaccination.dose.is_empty() {
-            return Err(ModelError::MissingField {
-                field: "vaccination.dose",
-            });
-        }
-        require(certificate_id, "certificateId")?;
-
+        check_request(request, profile, certificate_id)?;
         let r = &request.recipient;
         let identity = r.identity.trim();
-        if !identity.is_empty() && !is_absolute_iri(identity) {
-            return Err(ModelError::InvalidField {
-                field: "recipient.identity",
-                reason:
-                    "not an absolute IRI (e.g. did:passport:A1234567 or urn:uuid:…): a relative \
-                         reference would leave the holder out of what the signature covers"
-                        .to_owned(),
-            });
-        }
-        for (field, base) in [
-            ("issuer", &profile.issuer),
-            ("certificate_base_url", &profile.certificate_base_url),
-        ] {
-            if !is_absolute_iri(base) {
-                return Err(ModelError::InvalidField {
-                    field,
-                    reason: "not an absolute IRI".to_owned(),
-                });
-            }
-        }
         let age = match (&r.age, &r.dob) {
             (Some(age), _) if !age.is_empty() => Some(Lenient::Text(age.as_text())),
             (_, Some(dob)) => Some(Lenient::Text(
@@ -425,6 +399,47 @@ impl VaccinationCredential {
     pub fn certificate_id(&self) -> Option<&str> {
         self.vaccination().and_then(|e| e.certificate_id.as_deref())
     }
+}
+
+/// What every profile requires of a request before building from it.
+pub(super) fn check_request(
+    request: &CertificationRequest,
+    profile: &IssuanceProfile,
+    certificate_id: &str,
+) -> Result<(), ModelError> {
+    require(&request.pre_enrollment_code, "preEnrollmentCode")?;
+    require(&request.recipient.name, "recipient.name")?;
+    require(&request.vaccination.name, "vaccination.name")?;
+    require(&request.vaccination.date, "vaccination.date")?;
+    if request.vaccination.dose.is_empty() {
+        return Err(ModelError::MissingField {
+            field: "vaccination.dose",
+        });
+    }
+    require(certificate_id, "certificateId")?;
+
+    let r = &request.recipient;
+    let identity = r.identity.trim();
+    if !identity.is_empty() && !is_absolute_iri(identity) {
+        return Err(ModelError::InvalidField {
+            field: "recipient.identity",
+            reason: "not an absolute IRI (e.g. did:passport:A1234567 or urn:uuid:…): a relative \
+                     reference would leave the holder out of what the signature covers"
+                .to_owned(),
+        });
+    }
+    for (field, base) in [
+        ("issuer", &profile.issuer),
+        ("certificate_base_url", &profile.certificate_base_url),
+    ] {
+        if !is_absolute_iri(base) {
+            return Err(ModelError::InvalidField {
+                field,
+                reason: "not an absolute IRI".to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// An absolute IRI as RFC 3987 begins one: a scheme (a letter, then

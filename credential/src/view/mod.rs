@@ -59,13 +59,17 @@
 //!   issuer's values without claiming which is which, and decides nothing
 //!   on them except through the whole set.
 //!
-//! Bound, because one key alone maps to the IRI in its node: the holder's
+//! The issuer's own VC 2.0 profile (`model/health.rs`) gives every field
+//! its own IRI: there, everything is bound.
+//!
+//! Bound in DIVOC's contexts, because one key alone maps to the IRI in its node: the holder's
 //! `name` (`schema:name`), `dob` (`schema:date`, v2), `age`
 //! (`schema:Number`), `gender`, `nationality`; the vaccinator's and
 //! facility's `name`; the credential's `issuer`, `issuanceDate`,
 //! `expirationDate`, `validFrom`, `validUntil`, `credentialStatus`.
 
 mod divoc;
+mod healthcerts;
 
 use std::collections::BTreeSet;
 
@@ -120,6 +124,8 @@ pub enum Profile {
     /// DIVOC's `ProofOfVaccinationCredential` (vaccination context v1 or v2:
     /// they map their terms to the same IRIs, v2 adds a few).
     Divoc,
+    /// The issuer's own VC 2.0 vaccination profile: every field bound.
+    Healthcerts,
     /// Any other credential: issuer, dates and status are read; no
     /// vaccination fields.
     Other,
@@ -312,6 +318,10 @@ impl CredentialView {
             view.profile = divoc.profile;
             view.subject = Some(divoc.subject);
             view.vaccination = Some(divoc.vaccination);
+        } else if let Some(own) = healthcerts::read(&reader, credential, &subjects)? {
+            view.profile = own.profile;
+            view.subject = Some(own.subject);
+            view.vaccination = Some(own.vaccination);
         } else if let [subject] = subjects[..] {
             view.subject = Some(SubjectView {
                 name: reader.text(subject, &format!("{SCHEMA}name"), "credentialSubject.name")?,

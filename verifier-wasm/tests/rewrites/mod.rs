@@ -33,6 +33,10 @@ const REVOKED: [(&str, &str); 3] = [
     (MOH, "98706670095"),
     (OURS, "OURS-REVOKED-1"),
 ];
+/// Our status list, and the index revoked in it.
+pub const STATUS_LIST: &str = "https://registry.example.org/v1/status-lists/ours/1";
+pub const REVOKED_INDEX: u64 = 7;
+
 /// Suspended.
 const SUSPENDED: (&str, &str) = (MOH, "37399986019");
 
@@ -111,14 +115,21 @@ pub fn verifier() -> Verifier {
     let issuers = [MOH, COWIN, OURS]
         .into_iter()
         .map(|id| {
-            IssuerRevocations::from_ids(
+            let mut entry = IssuerRevocations::from_ids(
                 id,
                 REVOKED.iter().filter(|(i, _)| *i == id).map(|(_, c)| *c),
                 [SUSPENDED]
                     .iter()
                     .filter(|(i, _)| *i == id)
                     .map(|(_, c)| (*c, ts("2027-06-01T00:00:00Z"))),
-            )
+            );
+            if id == OURS {
+                entry.status_lists = vec![(
+                    STATUS_LIST.into(),
+                    credential::RiceSet::from_keys(vec![REVOKED_INDEX]),
+                )];
+            }
+            entry
         })
         .collect();
     let revocations = RevocationList {
@@ -157,6 +168,7 @@ pub fn ours(certificate_id: &str, dose: u32, total: u32, suite: Suite) -> Value 
         certificate_base_url: "https://issuer.example.org/vaccine/".into(),
         feedback_base_url: "https://issuer.example.org/?".into(),
         info_base_url: "https://issuer.example.org/?".into(),
+        issuer_name: "Ministry of Health".into(),
     };
     let credential = VaccinationCredential::from_request(
         &request,
@@ -195,7 +207,53 @@ pub fn corpus() -> Vec<(String, Value)> {
         "ours, revoked (eddsa-rdfc-2022)".into(),
         ours("OURS-REVOKED-1", 2, 2, Suite::EddsaRdfc2022),
     ));
+    out.push((
+        "ours, VC 2.0 profile".into(),
+        ours_vc2("OURS-VC2-1", 8, Suite::EddsaRdfc2022),
+    ));
+    out.push((
+        "ours, VC 2.0 profile, revoked by status list".into(),
+        ours_vc2("OURS-VC2-2", REVOKED_INDEX, Suite::EddsaRdfc2022),
+    ));
     out
+}
+
+/// A certificate of the issuer's own VC 2.0 profile, with a status entry.
+pub fn ours_vc2(certificate_id: &str, index: u64, suite: Suite) -> Value {
+    let request: CertificationRequest = serde_json::from_value(json!({
+        "preEnrollmentCode": "PE-2",
+        "recipient": {"name": "Aïcha Ndiaye", "dob": "1990-02-03", "gender": "Female", "nationality": "Senegalese",
+                      "identity": "did:passport:A123"},
+        "vaccination": {"name": "COVISHIELD", "batch": "B1", "manufacturer": "Serum Institute of India",
+                        "date": "2026-10-01T09:00:00Z", "effectiveStart": "2026-10-01", "effectiveUntil": "2027-10-01",
+                        "dose": 1, "totalDoses": 2},
+        "vaccinator": {"name": "Dr. Diallo"},
+        "facility": {"name": "Hôpital Principal", "address": {"city": "Dakar", "country": "SN"}}
+    }))
+    .unwrap();
+    let profile = IssuanceProfile {
+        context_url: credential::vc2::HEALTHCERTS_CONTEXT.into(),
+        issuer: OURS.into(),
+        certificate_base_url: "https://issuer.example.org/vaccine/".into(),
+        feedback_base_url: String::new(),
+        info_base_url: String::new(),
+        issuer_name: "Ministry of Health".into(),
+    };
+    let entry = credential::StatusEntry {
+        list: STATUS_LIST.into(),
+        index,
+    };
+    let unsigned = credential::vc2::vaccination_certificate(
+        &request,
+        &profile,
+        certificate_id,
+        "2026-10-01T10:00:00.000Z",
+        &VaccineCoding::default(),
+        Some(&entry),
+    )
+    .unwrap();
+    let options = ProofOptions::assertion(suite, OUR_KID, "2026-10-01T10:00:00Z");
+    credential::sign(&unsigned, &options, &our_key(), &ContextStore::bundled()).unwrap()
 }
 
 pub fn is_refusal(status: Status) -> bool {
