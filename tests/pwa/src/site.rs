@@ -1,0 +1,141 @@
+//! The app as a deployment serves it: `dist/` (precompressed variants as
+//! the real server sends them), a `config.json` pointing at the registry
+//! paths beside the app, and the signed lists at `v1/trust-list` and
+//! `v1/revocations`, which a test can change between syncs. The server runs
+//! on its own runtime so that stopping it closes every connection: the
+//! browser then really is offline for this origin.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, Result, anyhow};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::trust::Trust;
+
+#[derive(Debug, Default)]
+struct Served {
+    config: Vec<u8>,
+    trust_list: Vec<u8>,
+    revocations: Vec<u8>,
+}
+
+type Shared = Arc<RwLock<Served>>;
+
+/// A running test site.
+#[derive(Debug)]
+pub struct Site {
+    addr: SocketAddr,
+    served: Shared,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+fn bytes(served: &Shared, pick: fn(&Served) -> &Vec<u8>, kind: &'static str) -> Response {
+    match served.read() {
+        Ok(s) => ([(header::CONTENT_TYPE, kind)], pick(&s).clone()).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn router(dist: &std::path::Path, served: Shared) -> Router {
+    let files = tower_http::services::ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .route(
+            "/config.json",
+            get(|State(s): State<Shared>| async move { bytes(&s, |s| &s.config, "application/json") }),
+        )
+        .route(
+            "/v1/trust-list",
+            get(|State(s): State<Shared>| async move { bytes(&s, |s| &s.trust_list, "application/json") }),
+        )
+        .route(
+            "/v1/revocations",
+            get(|State(s): State<Shared>| async move { bytes(&s, |s| &s.revocations, "application/json") }),
+        )
+        .fallback_service(files)
+        .with_state(served)
+        .layer(axum::middleware::map_response(|mut r: Response| async move {
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            r
+        }))
+}
+
+impl Site {
+    /// Serve `dist/` with `trust` at the clock [`crate::NOW`].
+    pub fn start(trust: &Trust) -> Result<Self> {
+        let dist = crate::tools::dist()?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let served: Shared = Arc::default();
+        let site = Self {
+            addr,
+            served: Arc::clone(&served),
+            runtime: Some(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()?,
+            ),
+        };
+        site.set_trust(trust)?;
+        site.set_config(crate::NOW, trust)?;
+        let app = router(&dist, served);
+        let runtime = site.runtime.as_ref().ok_or_else(|| anyhow!("no runtime"))?;
+        runtime.spawn(async move {
+            if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                let _ = axum::serve(listener, app).await;
+            }
+        });
+        Ok(site)
+    }
+
+    /// The app's URL.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Serve these lists from now on.
+    pub fn set_trust(&self, trust: &Trust) -> Result<()> {
+        let trust_list = trust.trust_list()?;
+        let revocations = trust.revocations()?;
+        let mut served = self.served.write().map_err(|_| anyhow!("poisoned"))?;
+        served.trust_list = trust_list;
+        served.revocations = revocations;
+        Ok(())
+    }
+
+    /// Serve a `config.json` with the clock starting at `now`.
+    pub fn set_config(&self, now: &str, trust: &Trust) -> Result<()> {
+        let config = serde_json::json!({
+            "registry": "./",
+            "anchors": [trust.anchor_pem()?],
+            "rulesProfile": null,
+            "syncIntervalMinutes": 60,
+            "now": now,
+        });
+        let mut served = self.served.write().map_err(|_| anyhow!("poisoned"))?;
+        served.config = serde_json::to_vec(&config).context("config")?;
+        Ok(())
+    }
+
+    /// Stop serving: every connection closes, new ones are refused.
+    pub fn stop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
