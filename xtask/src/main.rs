@@ -149,6 +149,18 @@ fn test(args: &[String]) -> Result<()> {
 
     // The verifier PWA in headless Chromium with a fake camera: the bundle
     // first, then the tests that serve it.
+    let mut cmd = cargo();
+    cmd.args([
+        "clippy",
+        "-p",
+        "verifier-ui",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    step("cargo clippy (verifier-ui for wasm32)", cmd)?;
     dist::dist()?;
     let mut cmd = cargo();
     cmd.args(["test", "-p", "pwa-tests"]);

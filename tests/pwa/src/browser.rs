@@ -53,6 +53,31 @@ pub struct Verdict {
     pub text: String,
 }
 
+/// A Chrome DevTools Protocol command through chromedriver.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 /// A running browser (its chromedriver is stopped on drop).
 #[derive(Debug)]
 pub struct Browser {
@@ -119,6 +144,9 @@ impl Browser {
                 "binary": chromium,
                 "args": args,
                 "prefs": { "intl.accept_languages": options.language },
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": options.width, "height": options.height, "pixelRatio": 1.0, "touch": true },
+                },
             },
         });
         let Value::Object(caps) = caps else {
@@ -243,6 +271,23 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Tell the page the network is gone (or back): `navigator.onLine`
+    /// and the `offline`/`online` events, as a phone losing signal.
+    pub async fn set_offline(&self, offline: bool) -> Result<()> {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Network.emulateNetworkConditions",
+                params: json!({
+                    "offline": offline,
+                    "latency": 0,
+                    "downloadThroughput": -1,
+                    "uploadThroughput": -1,
+                }),
+            })
+            .await?;
+        Ok(())
     }
 
     /// A PNG screenshot of the viewport.

@@ -6,6 +6,7 @@
 //! browser then really is offline for this origin.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result, anyhow};
@@ -22,6 +23,9 @@ struct Served {
     config: Vec<u8>,
     trust_list: Vec<u8>,
     revocations: Vec<u8>,
+    /// Response body bytes sent (as `Content-Length` says: the compressed
+    /// size when a compressed variant went out).
+    sent: AtomicU64,
 }
 
 type Shared = Arc<RwLock<Served>>;
@@ -59,11 +63,23 @@ fn router(dist: &std::path::Path, served: Shared) -> Router {
             get(|State(s): State<Shared>| async move { bytes(&s, |s| &s.revocations, "application/json") }),
         )
         .fallback_service(files)
-        .with_state(served)
-        .layer(axum::middleware::map_response(|mut r: Response| async move {
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            r
+        .with_state(Arc::clone(&served))
+        .layer(axum::middleware::map_response(move |mut r: Response| {
+            let served = Arc::clone(&served);
+            async move {
+                let len = r
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+                if let Ok(s) = served.read() {
+                    s.sent.fetch_add(len, Ordering::Relaxed);
+                }
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                r
+            }
         }))
 }
 
@@ -124,6 +140,14 @@ impl Site {
         let mut served = self.served.write().map_err(|_| anyhow!("poisoned"))?;
         served.config = serde_json::to_vec(&config).context("config")?;
         Ok(())
+    }
+
+    /// Response body bytes sent since the last call.
+    pub fn take_bytes_sent(&self) -> u64 {
+        self.served
+            .read()
+            .map(|s| s.sent.swap(0, Ordering::Relaxed))
+            .unwrap_or(0)
     }
 
     /// Stop serving: every connection closes, new ones are refused.

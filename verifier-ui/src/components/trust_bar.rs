@@ -26,12 +26,24 @@ pub fn TrustBar() -> impl IntoView {
             })
         })
     };
-    let line = move || match age() {
-        Some(age) => td_string!(i18n.get_locale(), trust.updated, age = age).to_string(),
-        None => td_string!(i18n.get_locale(), trust.never).to_owned(),
-    };
     let stale =
         move || trust.with(|t| t.state.trust_list_version.is_some() && t.state.trust_list_stale);
+    // Fresh data: when it was last confirmed. Stale data: how old the list
+    // itself is, which is what the reader must weigh.
+    let issued = move || trust.with(|t| t.state.trust_list_issued_at.clone());
+    let line = move || {
+        let locale = i18n.get_locale();
+        match (age(), issued()) {
+            (Some(_), Some(date)) if stale() => td_string!(
+                locale,
+                trust.issued,
+                date = format::date(locale.as_str(), &date)
+            )
+            .to_string(),
+            (Some(age), _) => td_string!(locale, trust.updated, age = age).to_string(),
+            (None, _) => td_string!(locale, trust.never).to_owned(),
+        }
+    };
     let error = move || {
         let locale = i18n.get_locale();
         trust.with(|t| t.error).map(|e| {

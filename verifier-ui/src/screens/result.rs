@@ -142,7 +142,13 @@ pub fn ResultScreen(verdict: Verdict) -> impl IntoView {
     // anywhere outside a control does the same.
     Effect::new(move |_| {
         if let Some(button) = next_button.get() {
-            let _ = button.focus();
+            // The state at the top stays in view: focus without scrolling.
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = button.focus_with_options(&options);
+            if let Some(window) = web_sys::window() {
+                window.scroll_to_with_x_and_y(0.0, 0.0);
+            }
         }
     });
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -233,14 +239,13 @@ pub fn ResultScreen(verdict: Verdict) -> impl IntoView {
     };
     let warnings = move || {
         let locale = i18n.get_locale();
-        let now = shared.now.get();
         let mut out = Vec::new();
         let (revocation_unknown, trust_stale) =
             v.with_value(|v| (v.revocation_unknown, v.trust_list_stale));
-        let (revocation_stale, synced) = shared.trust.with(|t| {
+        let (revocation_stale, issued) = shared.trust.with(|t| {
             (
                 t.state.revocation_stale && t.state.revocation_version.is_some(),
-                t.times.trust_list,
+                t.state.trust_list_issued_at.clone(),
             )
         });
         if status == Status::Valid && revocation_unknown {
@@ -250,13 +255,13 @@ pub fn ResultScreen(verdict: Verdict) -> impl IntoView {
         }
         if trust_stale {
             let mut line = td_string!(locale, warn.trust_stale).to_owned();
-            if let Some(synced) = synced {
+            if let Some(date) = issued {
                 line.push(' ');
                 line.push_str(
                     &td_string!(
                         locale,
-                        trust.updated,
-                        age = format::ago(locale.as_str(), synced, now)
+                        trust.issued,
+                        date = format::date(locale.as_str(), &date)
                     )
                     .to_string(),
                 );
