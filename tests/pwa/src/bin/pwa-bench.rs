@@ -7,9 +7,10 @@
 //! cargo run -p pwa-tests --release --bin pwa-bench -- [--scans N] [--screenshots DIR] [--lighthouse]
 //! ```
 //!
-//! - first load: response bytes the server sent (gzip, as Chromium asks
-//!   for over http) from opening the app until its service worker holds
-//!   everything and the first verdict shows;
+//! - first load: response bytes the server sent (the `.br` variants, which
+//!   Chromium accepts from 127.0.0.1; `cargo xtask dist` prints the gzip
+//!   total) from opening the app until its service worker holds everything
+//!   and the first verdict shows;
 //! - scan to verdict: the fake camera's video shows grey for a second,
 //!   then a DIVOC QR code; a probe on the page notes the capture time of
 //!   the first video frame with the code in it, the app marks when the
@@ -76,7 +77,7 @@ async fn first_load() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let bytes = site.take_bytes_sent();
     println!(
-        "first load: {bytes} bytes sent ({:.0} KB), gzip, app + engine + trust data + service worker precache; first verdict {}",
+        "first load: {bytes} response bytes sent ({:.0} KB; brotli, which Chromium accepts here), app + engine + trust data + service worker precache; first verdict {}",
         bytes as f64 / 1024.0,
         verdict.status
     );
