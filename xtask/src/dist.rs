@@ -416,6 +416,10 @@ pub fn router(dir: &Path) -> axum::Router {
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
                 );
+                // The body depends on Accept-Encoding (precompressed variants).
+                response
+                    .headers_mut()
+                    .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
                 response
             },
         ))

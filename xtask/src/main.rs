@@ -1,7 +1,8 @@
 //! `cargo xtask`: build orchestration for the workspace.
 //!
 //! - `cargo xtask run`: start what exists of the system locally.
-//! - `cargo xtask dist`: build the verifier PWA into `dist/`.
+//! - `cargo xtask dist`: build the verifier PWA into `dist/`; `cargo xtask
+//!   serve` serves what it built.
 //! - `cargo xtask test`: every check CI runs (formatting, lints, tests, the
 //!   wasm build, fuzz smoke runs), in the order that fails fastest.
 
@@ -18,8 +19,9 @@ fn main() -> Result<()> {
         Some("run") => run(),
         Some("test") => test(args.get(1..).unwrap_or_default()),
         Some("dist") => dist::dist().map(drop),
+        Some("serve") => dist::serve(&root().join("dist"), &pwa_listen()),
         _ => {
-            eprintln!("usage: cargo xtask <run|dist|test [--quick]>");
+            eprintln!("usage: cargo xtask <run|dist|serve|test [--quick]>");
             std::process::exit(2);
         }
     }
@@ -71,7 +73,7 @@ fn run() -> Result<()> {
     step("build issuer-api and verify", cmd)?;
 
     let pwa = dist::dist()?;
-    let pwa_listen = std::env::var("PWA_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".into());
+    let pwa_listen = pwa_listen();
     let serving = pwa_listen.clone();
     std::thread::spawn(move || {
         if let Err(e) = dist::serve(&pwa, &serving) {
@@ -104,6 +106,11 @@ fn run() -> Result<()> {
         .arg(&listen)
         .arg("serve");
     step("issuer-api (Ctrl-C to stop)", cmd)
+}
+
+/// Where the PWA is served (`PWA_LISTEN`).
+fn pwa_listen() -> String {
+    std::env::var("PWA_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".into())
 }
 
 fn target_dir() -> PathBuf {
