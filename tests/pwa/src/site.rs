@@ -5,13 +5,14 @@
 //! on its own runtime so that stopping it closes every connection: the
 //! browser then really is offline for this origin.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result, anyhow};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,6 +24,10 @@ struct Served {
     config: Vec<u8>,
     trust_list: Vec<u8>,
     revocations: Vec<u8>,
+    /// A delta served to `?since=<its base version>`.
+    delta: Option<(u64, Vec<u8>)>,
+    /// How many times the delta went out.
+    deltas_sent: AtomicU64,
     /// Response body bytes sent (as `Content-Length` says: the compressed
     /// size when a compressed variant went out).
     sent: AtomicU64,
@@ -45,6 +50,23 @@ fn bytes(served: &Shared, pick: fn(&Served) -> &Vec<u8>, kind: &'static str) -> 
     }
 }
 
+/// The delta for `?since=` its base version, the snapshot otherwise (as
+/// the registry answers a request from a version it has no delta for).
+async fn revocations(
+    State(s): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let since = query.get("since").and_then(|v| v.parse::<u64>().ok());
+    if let Ok(served) = s.read()
+        && let Some((base, delta)) = &served.delta
+        && since == Some(*base)
+    {
+        served.deltas_sent.fetch_add(1, Ordering::Relaxed);
+        return ([(header::CONTENT_TYPE, "application/json")], delta.clone()).into_response();
+    }
+    bytes(&s, |s| &s.revocations, "application/json")
+}
+
 fn router(dist: &std::path::Path, served: Shared) -> Router {
     let files = tower_http::services::ServeDir::new(dist)
         .precompressed_br()
@@ -58,10 +80,7 @@ fn router(dist: &std::path::Path, served: Shared) -> Router {
             "/v1/trust-list",
             get(|State(s): State<Shared>| async move { bytes(&s, |s| &s.trust_list, "application/json") }),
         )
-        .route(
-            "/v1/revocations",
-            get(|State(s): State<Shared>| async move { bytes(&s, |s| &s.revocations, "application/json") }),
-        )
+        .route("/v1/revocations", get(revocations))
         .fallback_service(files)
         .with_state(Arc::clone(&served))
         .layer(axum::middleware::map_response(move |mut r: Response| {
@@ -126,6 +145,21 @@ impl Site {
         served.trust_list = trust_list;
         served.revocations = revocations;
         Ok(())
+    }
+
+    /// Answer `v1/revocations?since=<since>` with `delta`.
+    pub fn set_delta(&self, since: u64, delta: Vec<u8>) -> Result<()> {
+        let mut served = self.served.write().map_err(|_| anyhow!("poisoned"))?;
+        served.delta = Some((since, delta));
+        Ok(())
+    }
+
+    /// How many times the delta was served.
+    pub fn deltas_sent(&self) -> u64 {
+        self.served
+            .read()
+            .map(|s| s.deltas_sent.load(Ordering::Relaxed))
+            .unwrap_or(0)
     }
 
     /// Serve a `config.json` with the clock starting at `now`.

@@ -82,6 +82,23 @@ impl Trust {
         Ok(list.sign(&self.anchor)?)
     }
 
+    /// A signed revocation delta from version `since` to this list's
+    /// version, revoking `revoked`.
+    pub fn revocation_delta(&self, since: u64, revoked: &[&str]) -> Result<Vec<u8>> {
+        let list = RevocationList {
+            version: self.revocation_version,
+            issued_at: ts(&self.issued_at)?,
+            next_update: ts(&self.next_update)?,
+            since: Some(since),
+            issuers: vec![IssuerRevocations::from_ids(
+                ISSUER,
+                revoked.iter().copied(),
+                std::iter::empty(),
+            )],
+        };
+        Ok(list.sign(&self.anchor)?)
+    }
+
     /// The signed revocation snapshot.
     pub fn revocations(&self) -> Result<Vec<u8>> {
         let list = RevocationList {

@@ -94,6 +94,41 @@ async fn certificate_revoked_after_a_sync_is_revoked() -> Result<()> {
 }
 
 #[tokio::test]
+async fn revocation_delta_applies_and_survives_an_offline_reload() -> Result<()> {
+    let _serial = SERIAL.lock().await;
+    let mut trust = Trust::new();
+    let mut site = Site::start(&trust)?;
+    let camera = video::of_qr(&fixture("ed25519-v2/cert-001/qr.png"))?;
+    let browser = Browser::open(&Browser::options().camera(&camera)).await?;
+    browser.goto(&site.url()).await?;
+    assert_eq!(browser.verdict(SCAN).await?.status, "valid");
+    browser.wait_offline_ready(SCAN).await?;
+
+    // Version 2 revokes it only as a delta on version 1: the snapshot
+    // still served is version 1, so only the delta path can revoke it.
+    let before = browser.synced_at().await?;
+    trust.revocation_version = 2;
+    site.set_delta(1, trust.revocation_delta(1, &[CERT_001_ID])?)?;
+    browser.click("[data-testid=sync]").await?;
+    browser.wait_synced(&before, SCAN).await?;
+    assert_eq!(
+        site.deltas_sent(),
+        1,
+        "the app did not ask for the delta since version 1"
+    );
+    browser.click("[data-testid=next]").await?;
+    browser.wait_for("[data-testid=scan]", SCAN).await?;
+    assert_eq!(browser.verdict(SCAN).await?.status, "revoked");
+
+    // Offline, the device replays snapshot + delta from IndexedDB.
+    site.stop();
+    browser.reload().await?;
+    let verdict = browser.verdict(SCAN).await?;
+    assert_eq!(verdict.status, "revoked", "{verdict:?}");
+    browser.close().await
+}
+
+#[tokio::test]
 async fn reloaded_with_the_network_off_it_still_verifies() -> Result<()> {
     let _serial = SERIAL.lock().await;
     let mut site = Site::start(&Trust::new())?;
