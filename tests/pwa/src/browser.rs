@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {
     camera: Option<PathBuf>,
+    deny_camera: bool,
     language: String,
     width: u32,
     height: u32,
@@ -26,6 +27,12 @@ impl BrowserOptions {
     /// The fake camera plays this `.y4m` video (in a loop).
     pub fn camera(mut self, video: &Path) -> Self {
         self.camera = Some(video.to_path_buf());
+        self
+    }
+
+    /// Refuse the camera permission (as a user who says no).
+    pub fn deny_camera(mut self) -> Self {
+        self.deny_camera = true;
         self
     }
 
@@ -95,6 +102,7 @@ impl Browser {
     pub fn options() -> BrowserOptions {
         BrowserOptions {
             camera: None,
+            deny_camera: false,
             language: "en".into(),
             width: 360,
             height: 740,
@@ -125,12 +133,16 @@ impl Browser {
             "--disable-component-update".into(),
             "--disable-sync".into(),
             "--no-first-run".into(),
-            "--use-fake-ui-for-media-stream".into(),
             "--use-fake-device-for-media-stream".into(),
             format!("--window-size={},{}", options.width, options.height),
             format!("--lang={}", options.language),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        args.push(if options.deny_camera {
+            "--deny-permission-prompts".into()
+        } else {
+            "--use-fake-ui-for-media-stream".into()
+        });
         if let Some(video) = &options.camera {
             let video = video.canonicalize()?;
             args.push(format!(

@@ -187,6 +187,27 @@ async fn no_code_in_view_shows_the_hint_and_a_photo_upload_verifies() -> Result<
 }
 
 #[tokio::test]
+async fn camera_permission_refused_says_so_and_upload_still_works() -> Result<()> {
+    let _serial = SERIAL.lock().await;
+    let site = Site::start(&Trust::new())?;
+    let browser = Browser::open(&Browser::options().deny_camera()).await?;
+    browser.goto(&site.url()).await?;
+    let error = browser
+        .wait_for("[data-testid=camera-error]", SCAN)
+        .await?
+        .text()
+        .await?;
+    assert!(error.contains("permission was denied"), "{error}");
+    let photo = video::photo_of(&fixture("ed25519-v2/cert-001/qr.png"))?;
+    let input = browser.wait_for("[data-testid=upload]", SCAN).await?;
+    input
+        .send_keys(&photo.canonicalize()?.to_string_lossy())
+        .await?;
+    assert_eq!(browser.verdict(SCAN).await?.status, "valid");
+    browser.close().await
+}
+
+#[tokio::test]
 async fn arabic_lays_out_right_to_left() -> Result<()> {
     let _serial = SERIAL.lock().await;
     let site = Site::start(&Trust::new())?;
