@@ -93,6 +93,15 @@ impl Shared {
         self.engine.with_value(Clone::clone)
     }
 
+    /// Resolve once the engine holds the device's trust data (or the first
+    /// sync has been tried): nothing is verified against an empty trust
+    /// list while one is on its way.
+    pub async fn ready(&self) {
+        while !self.trust.with_untracked(|t| t.ready) {
+            clock::sleep(50).await;
+        }
+    }
+
     /// Show a verdict.
     pub fn show(&self, verdict: Verdict) {
         self.screen.set(Screen::Result(Box::new(verdict)));

@@ -14,6 +14,16 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now() + OFFSET_MS.with(Cell::get)
 }
 
+/// Resolve after `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Start the clock at `at` (an RFC 3339 time): from now on it reads `at`
 /// plus the time elapsed. A time that does not parse leaves it alone.
 pub fn start_at(at: &str) -> bool {

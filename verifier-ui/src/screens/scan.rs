@@ -190,6 +190,7 @@ pub fn ScanScreen() -> impl IntoView {
                 upload.try_set(UploadState::Unreadable);
                 return;
             };
+            shared.ready().await;
             let Some(engine) = shared.engine() else {
                 image.close();
                 upload.try_set(UploadState::Idle);
