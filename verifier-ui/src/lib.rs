@@ -3,7 +3,8 @@
 //! and offline, whether it is genuine, unaltered, issued by a trusted
 //! authority and not revoked.
 //!
-//! ```no_run
+//! ```ignore
+//! // wasm32 only (what `main.rs` does):
 //! leptos::mount::mount_to_body(verifier_ui::app::App);
 //! ```
 //!
