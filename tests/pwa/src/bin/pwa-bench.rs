@@ -90,6 +90,16 @@ async fn scan_to_verdict(scans: usize) -> Result<()> {
     let browser = Browser::open(&Browser::options().camera(&camera)).await?;
     browser.goto(&site.url()).await?;
     browser.verdict(WAIT).await?;
+    // Main-thread tasks over 50 ms while scanning (the decoder runs in the
+    // worker, so there should be none).
+    browser
+        .eval(
+            "window.__hcLong = [];
+             new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__hcLong.push(e.duration); })
+               .observe({ type: 'longtask' });
+             return true;",
+        )
+        .await?;
     let mut samples = Vec::new();
     let mut discarded = 0;
     while samples.len() < scans && discarded < scans {
@@ -117,6 +127,16 @@ async fn scan_to_verdict(scans: usize) -> Result<()> {
     if samples.is_empty() {
         bail!("no usable scan (the code was in view before the probe saw a grey frame each time)");
     }
+    let long = browser.eval("return window.__hcLong;").await?;
+    let long: Vec<f64> = long
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    println!(
+        "main-thread tasks over 50 ms during the scans: {} (longest {:.0} ms)",
+        long.len(),
+        long.iter().copied().fold(0.0, f64::max)
+    );
     println!(
         "scan to verdict (QR in the fake camera -> verdict on screen), {} scans ({discarded} discarded): median {:.0} ms, p90 {:.0} ms, min {:.0} ms, max {:.0} ms",
         samples.len(),
