@@ -29,12 +29,22 @@ pub use trust::Trust;
 
 use std::path::{Path, PathBuf};
 
-/// The repository root.
+/// The repository root: found from the working directory at run time
+/// (cargo runs tests in the package's folder), so a binary that a shared
+/// target directory carried over from another clone still tests this one;
+/// the path it was compiled in otherwise.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .map(Path::to_path_buf)
+    let is_root =
+        |dir: &Path| dir.join("Cargo.lock").is_file() && dir.join("tests/pwa/Cargo.toml").is_file();
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().find(|d| is_root(d)).map(Path::to_path_buf))
+        .or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .nth(2)
+                .map(Path::to_path_buf)
+        })
         .unwrap_or_default()
 }
 
