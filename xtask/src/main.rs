@@ -27,16 +27,33 @@ fn main() -> Result<()> {
     }
 }
 
+/// The workspace root, found at run time from the current directory (the
+/// nearest ancestor whose `Cargo.toml` has a `[workspace]` table). Not the
+/// directory xtask was compiled in: with a target dir shared between clones
+/// (as `.ci/run` sets up), cargo may run an xtask binary built in another
+/// clone, which would then check that other clone.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let start = std::env::current_dir().unwrap_or_default();
+        start
+            .ancestors()
+            .find(|dir| {
+                std::fs::read_to_string(dir.join("Cargo.toml"))
+                    .is_ok_and(|text| text.lines().any(|l| l.trim() == "[workspace]"))
+            })
+            .map(Path::to_path_buf)
+            .unwrap_or(start)
+    })
+    .clone()
 }
 
 fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root());
+    // Tests that need an outside tool (zip, unzip, python3, zbarimg,
+    // pdftotext, ...) fail when it is missing instead of skipping.
+    cmd.env("HEALTHCERTS_REQUIRE_TOOLS", "1");
     cmd
 }
 
