@@ -12,6 +12,7 @@ pub use crate::model::ModelError;
 pub use crate::payload::PayloadError;
 pub use crate::proof::ProofError;
 pub use crate::revocation::RevocationError;
+pub use crate::rules::RulesListError;
 pub use crate::trust::TrustListError;
 
 /// Everything that can go wrong in this crate.
@@ -39,4 +40,7 @@ pub enum Error {
     /// A revocation list was refused.
     #[error(transparent)]
     Revocation(#[from] RevocationError),
+    /// A verification rules list was refused.
+    #[error(transparent)]
+    Rules(#[from] RulesListError),
 }

@@ -28,8 +28,8 @@
 //! Modules and what they hold: `model` (the typed DIVOC credential and
 //! issuance request), `jsonld` + `rdf` (strict JSON-LD expansion and
 //! URDNA2015), `jcs` (RFC 8785), `keys` and `proof` (suites), `payload`
-//! (the QR ZIP codec), `trust` and `revocation` (the registry's signed
-//! lists), `signed` (their envelope).
+//! (the QR ZIP codec), `trust`, `revocation` and `rules` (the registry's
+//! signed lists), `signed` (their envelope).
 
 mod error;
 mod jcs;
@@ -40,12 +40,13 @@ mod payload;
 mod proof;
 mod rdf;
 mod revocation;
+mod rules;
 mod signed;
 mod trust;
 
 pub use error::{
     Error, JsonLdError, KeyError, ModelError, PayloadError, ProofError, RevocationError,
-    TrustListError,
+    RulesListError, TrustListError,
 };
 pub use jcs::canonicalize as jcs_canonicalize;
 pub use jsonld::{ContextStore, canonicalize as canonicalize_rdf};
@@ -63,6 +64,10 @@ pub use proof::{Proof, ProofOptions, Suite, Verified, sign, verify};
 pub use revocation::{
     CertificateRef, IssuerRevocations, RevocationList, RevocationStatus, RevocationStore, RiceSet,
     StatusEntry, hash_key as revocation_hash_key, numeric_id as revocation_numeric_id,
+};
+pub use rules::{
+    Condition as RuleCondition, MAX_RULES_LIST_BYTES, Rule, RulesList,
+    is_valid_profile as is_valid_rules_profile,
 };
 pub use trust::{
     KeyStatus, KeyUseViolation, MAX_TRUST_LIST_BYTES, TrustList, TrustedContext, TrustedIssuer,
