@@ -158,18 +158,32 @@ impl Registry {
             Some(n) if n > 0 && n < head.version && self.delta_base_is_recent(n).await? => Some(n),
             _ => None,
         };
-        if let Some(found) = match since {
+        let cached = || match since {
             Some(n) => lock(&self.built.deltas).get(&n).cloned(),
-            None => lock(&self.built.snapshot).clone(),
-        } {
+            None => lock(&self.built.snapshot)
+                .clone()
+                .filter(|s| s.version == head.version),
+        };
+        if let Some(found) = cached() {
             return Ok(RevocationAnswer::List(found));
         }
-        let _building = self.built.building.lock().await;
+        let _building = match self.built.building.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                // Another request is building. A snapshot of a slightly
+                // older version is still a valid signed list (the verifier
+                // asks for a delta from it next time): served at once
+                // rather than after a build of a million entries.
+                if since.is_none()
+                    && let Some(older) = lock(&self.built.snapshot).clone()
+                {
+                    return Ok(RevocationAnswer::List(older));
+                }
+                self.built.building.lock().await
+            }
+        };
         // Built by the request we waited for?
-        if let Some(found) = match since {
-            Some(n) => lock(&self.built.deltas).get(&n).cloned(),
-            None => lock(&self.built.snapshot).clone(),
-        } {
+        if let Some(found) = cached() {
             return Ok(RevocationAnswer::List(found));
         }
         let after = since.map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX));
@@ -186,28 +200,30 @@ impl Registry {
             .map_err(|e| Error::Task(e.to_string()))??
         };
         let published = Arc::new(published);
-        if *lock(&self.built.version) == head.version {
-            match since {
-                Some(n) => {
-                    let mut deltas = lock(&self.built.deltas);
-                    // A handful of recent bases is all verifiers ask for.
-                    if deltas.len() >= 64 {
-                        deltas.clear();
-                    }
-                    deltas.insert(n, published.clone());
-                }
-                None => *lock(&self.built.snapshot) = Some(published.clone()),
+        if let Some(n) = since
+            && *lock(&self.built.version) == head.version
+        {
+            let mut deltas = lock(&self.built.deltas);
+            // A handful of recent bases is all verifiers ask for.
+            if deltas.len() >= 64 {
+                deltas.clear();
+            }
+            deltas.insert(n, published.clone());
+        } else if since.is_none() {
+            let mut held = lock(&self.built.snapshot);
+            if held.as_ref().is_none_or(|h| h.version < published.version) {
+                *held = Some(published.clone());
             }
         }
         Ok(RevocationAnswer::List(published))
     }
 
-    /// Drop what was built for an older revocation version.
+    /// Drop the deltas and status lists built for an older revocation
+    /// version (the latest snapshot stays, see [`Self::revocations`]).
     fn reset_built(&self, version: u64) {
         let mut held = lock(&self.built.version);
         if *held != version {
             *held = version;
-            *lock(&self.built.snapshot) = None;
             lock(&self.built.deltas).clear();
             lock(&self.built.status_lists).clear();
         }
