@@ -69,6 +69,15 @@ pub use rules::{
     Condition as RuleCondition, MAX_RULES_LIST_BYTES, Rule, RulesList,
     is_valid_profile as is_valid_rules_profile,
 };
+
+/// The bounds a rules list is checked against (for services that take
+/// rules and describe them in their API).
+pub mod rules_limits {
+    pub use crate::rules::{
+        MAX_AGE, MAX_DAYS, MAX_DOSES, MAX_ID_LEN, MAX_RULES, MAX_TEXT_CHARS, MAX_TRANSLATIONS,
+        MAX_VACCINE_CHARS, MAX_VACCINES,
+    };
+}
 pub use trust::{
     KeyStatus, KeyUseViolation, MAX_TRUST_LIST_BYTES, TrustList, TrustedContext, TrustedIssuer,
     TrustedKey,

@@ -63,10 +63,11 @@ pub struct RulesOutcome {
 /// Evaluate every rule of `rules` against `facts` at `now`.
 pub fn evaluate(rules: &RulesList, facts: &Facts, now: Timestamp) -> RulesOutcome {
     let today = jiff::tz::Offset::UTC.to_datetime(now).date();
+    let today_number = now.as_second().div_euclid(SECONDS_PER_DAY);
     let failed: Vec<FailedRule> = rules
         .rules
         .iter()
-        .filter(|rule| !is_met(&rule.require, facts, today))
+        .filter(|rule| !is_met(&rule.require, facts, today, today_number))
         .map(|rule| FailedRule {
             id: rule.id.clone(),
             text: rule.text.clone(),
@@ -82,7 +83,7 @@ pub fn evaluate(rules: &RulesList, facts: &Facts, now: Timestamp) -> RulesOutcom
     }
 }
 
-fn is_met(condition: &RuleCondition, facts: &Facts, today: Date) -> bool {
+fn is_met(condition: &RuleCondition, facts: &Facts, today: Date, today_number: i64) -> bool {
     match condition {
         RuleCondition::MinDoses(n) => facts.dose.is_some_and(|dose| dose >= *n),
         RuleCondition::ScheduleComplete => match (facts.dose, facts.total_doses) {
@@ -90,10 +91,10 @@ fn is_met(condition: &RuleCondition, facts: &Facts, today: Date) -> bool {
             _ => false,
         },
         RuleCondition::MaxDaysSinceLastDose(max) => {
-            days_since(facts.vaccination_date, today).is_some_and(|d| d <= i64::from(*max))
+            days_since(facts.vaccination_date, today_number).is_some_and(|d| d <= i64::from(*max))
         }
         RuleCondition::MinDaysSinceLastDose(min) => {
-            days_since(facts.vaccination_date, today).is_some_and(|d| d >= i64::from(*min))
+            days_since(facts.vaccination_date, today_number).is_some_and(|d| d >= i64::from(*min))
         }
         RuleCondition::VaccineIn(allowed) => facts.vaccines.iter().any(|name| {
             let name = name.trim();
@@ -104,11 +105,16 @@ fn is_met(condition: &RuleCondition, facts: &Facts, today: Date) -> bool {
     }
 }
 
-/// Whole days from the dose to today; a dose dated in the future is no
-/// dose yet (`None`).
-fn days_since(date: Option<Date>, today: Date) -> Option<i64> {
-    let days = i64::from((today - date?).get_days());
-    // `Date - Date` is a span in days (jiff's default largest unit).
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Whole days from the dose to today (day numbers since the epoch, not
+/// jiff's span arithmetic, which would add kilobytes to the wasm module);
+/// a dose dated in the future is no dose yet (`None`).
+fn days_since(date: Option<Date>, today: i64) -> Option<i64> {
+    let midnight = jiff::tz::Offset::UTC
+        .to_timestamp(date?.to_datetime(jiff::civil::Time::midnight()))
+        .ok()?;
+    let days = today - midnight.as_second().div_euclid(SECONDS_PER_DAY);
     (days >= 0).then_some(days)
 }
 

@@ -216,9 +216,24 @@ fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// At most `max` characters, not blank, no control characters.
+/// At most `max` characters, not blank, no control characters. Blank is
+/// all white space as JSON Schema patterns (ECMA-262 `\s`) see it, so a
+/// service can describe this check exactly.
 fn check_text(text: &str, max: usize) -> Result<(), String> {
-    if text.trim().is_empty() {
+    let ecma_space = |c: char| {
+        matches!(
+            c,
+            '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202f}'
+                    | '\u{205f}'
+                    | '\u{3000}'
+                    | '\u{feff}'
+        )
+    };
+    if text.chars().all(ecma_space) {
         return Err("text is empty".to_owned());
     }
     if text.chars().count() > max {

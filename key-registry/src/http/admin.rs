@@ -278,7 +278,7 @@ pub struct CreateToken {
     pub issuer: Option<String>,
     /// A label for people.
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub label: String,
     /// Expiry (RFC 3339).
     #[serde(default)]

@@ -7,8 +7,8 @@
 )]
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Deserialize;
 use service_core::http::ErrorBody;
 use utoipa::IntoParams;
@@ -16,7 +16,6 @@ use utoipa::IntoParams;
 use super::caching::serve;
 use super::{AppError, AppState};
 use crate::error::Error;
-use crate::registry::RevocationAnswer;
 
 const JSON: &str = "application/json";
 
@@ -63,33 +62,28 @@ pub async fn trust_list(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SinceQuery {
-    /// The version the caller holds: a delta from it, or a snapshot when it
-    /// is too old or unknown; 304 when it is the current version.
+    /// The version the caller holds: a delta from it (empty, `since` =
+    /// `version`, when it is the current version), or a snapshot when it is
+    /// too old or unknown.
     #[param(minimum = 0)]
     pub since: Option<u64>,
 }
 
 /// The signed revocation list (`credential::RevocationList`): a snapshot,
 /// or with `?since=N` a delta from version N (a snapshot when N is too old
-/// or unknown; `304` with no body when N is the current version).
+/// or unknown; when N is the current version, the empty delta from N to N).
 #[utoipa::path(get, path = "/v1/revocations", tag = "lists", params(SinceQuery),
     responses((status = 200, content_type = "application/json", body = Object,
         description = "{payload: {type: RevocationList, version, issuedAt, nextUpdate, since?, issuers}, anchor, signature}"),
-        (status = 304, description = "If-None-Match matched, or since is the current version"),
+        (status = 304, description = "If-None-Match matched"),
         (status = 400, body = ErrorBody)))]
 pub async fn revocations(
     State(state): State<AppState>,
     Query(q): Query<SinceQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    match state.registry.revocations(q.since).await? {
-        RevocationAnswer::UpToDate => Ok((
-            StatusCode::NOT_MODIFIED,
-            [(header::CACHE_CONTROL, state.cache_control.clone())],
-        )
-            .into_response()),
-        RevocationAnswer::List(list) => Ok(serve(&headers, &list, JSON, &state.cache_control)),
-    }
+    let list = state.registry.revocations(q.since).await?;
+    Ok(serve(&headers, &list, JSON, &state.cache_control))
 }
 
 /// The verifier profiles that publish rules: a JSON array of names.

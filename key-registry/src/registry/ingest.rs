@@ -81,10 +81,10 @@ pub struct StatusEvent {
     #[schema(pattern = "^[A-Za-z0-9_-]{1,128}$")]
     pub event_id: String,
     /// The issuer: its DID or its credential issuer id.
-    #[schema(max_length = 512)]
+    #[schema(min_length = 1, max_length = 512, pattern = "^\\S+$")]
     pub issuer: String,
     /// The certificate.
-    #[schema(min_length = 1, max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, pattern = "^\\S+$")]
     pub certificate_id: String,
     /// The new status.
     pub status: EventStatus,
@@ -236,20 +236,24 @@ fn check_event(event: &StatusEvent) -> Result<(), Error> {
             "event_id must be 1 to 128 letters, digits, '_' or '-'".into(),
         ));
     }
-    if event.certificate_id.is_empty()
-        || event.certificate_id.len() > 128
-        || event.certificate_id.chars().any(char::is_control)
-    {
-        return Err(invalid("certificate_id must be 1 to 128 characters".into()));
+    if !super::text::is_token(&event.certificate_id, 128) {
+        return Err(invalid(
+            "certificate_id must be 1 to 128 characters, no spaces".into(),
+        ));
     }
-    if event.issuer.len() > 512 {
-        return Err(invalid("issuer is longer than 512 characters".into()));
+    if !super::text::is_token(&event.issuer, 512) {
+        return Err(invalid(
+            "issuer must be 1 to 512 characters, no spaces".into(),
+        ));
     }
     if event
         .reason
         .as_ref()
         .is_some_and(|r| r.chars().count() > MAX_TEXT)
-        || event.replaced_by.as_ref().is_some_and(|r| r.len() > 128)
+        || event
+            .replaced_by
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > 128)
     {
         return Err(invalid("reason or replaced_by too long".into()));
     }

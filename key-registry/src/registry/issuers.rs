@@ -33,7 +33,7 @@ const MAX_FETCH_BYTES: usize = 256 * 1024;
 #[serde(deny_unknown_fields)]
 pub struct ContextInput {
     /// The URL credentials name it by.
-    #[schema(min_length = 1, max_length = 512)]
+    #[schema(min_length = 1, max_length = 512, pattern = "^\\S+$")]
     pub url: String,
     /// The context document.
     #[schema(value_type = Object)]
@@ -53,7 +53,11 @@ pub struct NewIssuer {
     #[schema(min_length = 1, max_length = 512, pattern = "^did:\\S+$")]
     pub did: Option<String>,
     /// Display name.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub name: String,
     /// ISO 3166-1 alpha-2 country code.
     #[schema(pattern = "^[A-Z]{2}$")]
@@ -255,7 +259,7 @@ fn is_slug(slug: &str) -> bool {
 }
 
 fn check_id(what: &str, id: &str) -> Result<(), Error> {
-    if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_whitespace) {
+    if !super::text::is_token(id, MAX_ID_LEN) {
         return Err(Error::invalid(format!(
             "{what}: 1 to {MAX_ID_LEN} characters, no spaces"
         )));
@@ -277,9 +281,10 @@ fn check_issuer(new: &NewIssuer) -> Result<(), Error> {
             return Err(Error::invalid("did: must start with did:"));
         }
     }
-    let name = new.name.trim();
-    if name.is_empty() || new.name.chars().count() > 200 || new.name.chars().any(char::is_control) {
-        return Err(Error::invalid("name: 1 to 200 characters"));
+    if !super::text::is_printable(&new.name, 200, true) {
+        return Err(Error::invalid(
+            "name: 1 to 200 characters, not blank, no control characters",
+        ));
     }
     if new.country.len() != 2 || !new.country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::invalid(
@@ -719,7 +724,9 @@ impl Registry {
             }
             _ => return Err(Error::invalid("give url or did, exactly one")),
         };
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || !super::text::is_token(&url, 2048)
+        {
             return Err(Error::invalid(
                 "url: an http(s) URL of at most 2048 characters",
             ));

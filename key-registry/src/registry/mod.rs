@@ -15,6 +15,7 @@ pub mod issuers;
 pub mod publish;
 pub mod revocations;
 pub mod rules;
+pub mod text;
 pub mod tokens;
 
 use std::sync::{Arc, RwLock};
@@ -26,7 +27,7 @@ use service_core::seal::MasterKey;
 use crate::error::Error;
 use crate::store::Store;
 
-pub use publish::{Published, RevocationAnswer};
+pub use publish::Published;
 
 /// Where the registry reads the time: the system clock in service, a
 /// settable one in tests (nothing in the registry reads the clock

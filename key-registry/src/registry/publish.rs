@@ -120,15 +120,6 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-/// How a revocation request is answered.
-#[derive(Debug)]
-pub enum RevocationAnswer {
-    /// The caller already holds the current version (`since` = current).
-    UpToDate,
-    /// A snapshot or a delta.
-    List(Arc<Published>),
-}
-
 impl Registry {
     /// On first start, publish version 1 of the trust and revocation lists.
     pub(crate) async fn ensure_lists(&self) -> Result<(), Error> {

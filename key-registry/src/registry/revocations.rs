@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credential::{IssuerRevocations, RevocationList, RiceSet};
 use serde_json::{Value, json};
 
-use super::publish::{Published, RevocationAnswer, RevocationHead, lock};
+use super::publish::{Published, RevocationHead, lock};
 use super::{Registry, millis, ts};
 use crate::error::Error;
 use crate::store::{IssuerRecord, RevocationChange};
@@ -144,9 +144,11 @@ fn build(
 impl Registry {
     /// The current revocation list for a caller holding `since` (none: a
     /// snapshot): a delta when `since` is a recent version, a snapshot when
-    /// it is too old or unknown, [`RevocationAnswer::UpToDate`] when it is
-    /// the current version.
-    pub async fn revocations(&self, since: Option<u64>) -> Result<RevocationAnswer, Error> {
+    /// it is too old or unknown. A caller already at the current version
+    /// gets the empty delta from it to itself (`since` = `version`): a few
+    /// hundred bytes saying "nothing new", not a 304, which a `fetch` that
+    /// never saw the URL before would have nothing to answer from.
+    pub async fn revocations(&self, since: Option<u64>) -> Result<Arc<Published>, Error> {
         let head = self
             .served()
             .revocations
@@ -154,7 +156,7 @@ impl Registry {
             .ok_or_else(|| Error::Corrupt("no revocation list published".into()))?;
         self.reset_built(head.version);
         let since = match since {
-            Some(n) if n == head.version => return Ok(RevocationAnswer::UpToDate),
+            Some(n) if n == head.version => Some(n),
             Some(n) if n > 0 && n < head.version && self.delta_base_is_recent(n).await? => Some(n),
             _ => None,
         };
@@ -165,7 +167,7 @@ impl Registry {
                 .filter(|s| s.version == head.version),
         };
         if let Some(found) = cached() {
-            return Ok(RevocationAnswer::List(found));
+            return Ok(found);
         }
         let _building = match self.built.building.try_lock() {
             Ok(guard) => guard,
@@ -177,14 +179,14 @@ impl Registry {
                 if since.is_none()
                     && let Some(older) = lock(&self.built.snapshot).clone()
                 {
-                    return Ok(RevocationAnswer::List(older));
+                    return Ok(older);
                 }
                 self.built.building.lock().await
             }
         };
         // Built by the request we waited for?
         if let Some(found) = cached() {
-            return Ok(RevocationAnswer::List(found));
+            return Ok(found);
         }
         let after = since.map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX));
         let upto = i64::try_from(head.version).unwrap_or(i64::MAX);
@@ -215,7 +217,7 @@ impl Registry {
                 *held = Some(published.clone());
             }
         }
-        Ok(RevocationAnswer::List(published))
+        Ok(published)
     }
 
     /// Drop the deltas and status lists built for an older revocation

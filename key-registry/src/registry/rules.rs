@@ -16,9 +16,12 @@ use crate::store::RulesRecord;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRules {
-    /// A name for people (`India, entry`).
+    /// A name for people (`India, entry`); not blank when given.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = "^$|^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub name: String,
     /// The rules; all must pass. Each is `{id, text, translations?, require}`
     /// as `credential::Rule` reads it.

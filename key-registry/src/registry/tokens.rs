@@ -146,7 +146,7 @@ impl Registry {
         expires_at: Option<i64>,
         actor: &str,
     ) -> Result<NewToken, Error> {
-        if label.chars().count() > 200 || label.chars().any(char::is_control) {
+        if !super::text::is_printable(label, 200, false) {
             return Err(Error::invalid(
                 "label: at most 200 characters, no control characters",
             ));
