@@ -19,6 +19,7 @@ targets=(
   "payload_decode 8192 dict/payload.dict"
   "jsonld_canonicalize 4096 dict/jsonld.dict"
   "proof_verify 4096 dict/jsonld.dict"
+  "graph_rewrite 4096 dict/jsonld.dict"
   "trust_list 8192 dict/lists.dict"
   "revocation_list 8192 dict/lists.dict"
   "image_payload 16384 dict/image.dict"

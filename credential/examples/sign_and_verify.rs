@@ -55,6 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         certificate_base_url: "https://moh.example.org/vaccine/".into(),
         feedback_base_url: "https://moh.example.org/feedback?".into(),
         info_base_url: "https://moh.example.org/info?".into(),
+        issuer_name: "Ministry of Health".into(),
     };
     let coding = VaccineCoding {
         icd11_code: Some("XM9QW8".into()),

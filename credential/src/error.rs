@@ -14,6 +14,7 @@ pub use crate::proof::ProofError;
 pub use crate::revocation::RevocationError;
 pub use crate::rules::RulesListError;
 pub use crate::trust::TrustListError;
+pub use crate::view::ViewError;
 
 /// Everything that can go wrong in this crate.
 #[derive(Debug, Error)]
@@ -43,4 +44,7 @@ pub enum Error {
     /// A verification rules list was refused.
     #[error(transparent)]
     Rules(#[from] RulesListError),
+    /// A verified credential's graph does not say one thing where it must.
+    #[error(transparent)]
+    View(#[from] ViewError),
 }

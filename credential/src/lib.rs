@@ -43,10 +43,11 @@ mod revocation;
 mod rules;
 mod signed;
 mod trust;
+mod view;
 
 pub use error::{
     Error, JsonLdError, KeyError, ModelError, PayloadError, ProofError, RevocationError,
-    RulesListError, TrustListError,
+    RulesListError, TrustListError, ViewError,
 };
 pub use jcs::canonicalize as jcs_canonicalize;
 pub use jsonld::{ContextStore, canonicalize as canonicalize_rdf};
@@ -54,8 +55,12 @@ pub use keys::{KeyAlgorithm, PrivateKey, PublicKey};
 pub use model::{
     CertificationRequest, ContextVersion, CredentialAddress, Evidence, Facility, IssuanceProfile,
     Lenient, Person, Recipient, RequestAddress, RequestFacility, Vaccination,
-    VaccinationCredential, Vaccinator, VaccineCoding, Verifier,
+    VaccinationCredential, Vaccinator, VaccineCoding, Verifier, is_absolute_iri,
 };
+/// The issuer's own VC 2.0 vaccination profile (every field its own IRI).
+pub mod vc2 {
+    pub use crate::model::{CREDENTIALS_V2, HEALTHCERTS_CONTEXT, vaccination_certificate};
+}
 pub use payload::{
     DecodedPayload, Limits, PayloadFormat, decode as decode_payload,
     decode_with as decode_payload_with, encode as encode_payload,
@@ -64,6 +69,7 @@ pub use proof::{Proof, ProofOptions, Suite, Verified, sign, verify};
 pub use revocation::{
     CertificateRef, IssuerRevocations, RevocationList, RevocationStatus, RevocationStore, RiceSet,
     StatusEntry, hash_key as revocation_hash_key, numeric_id as revocation_numeric_id,
+    parse_status_index,
 };
 pub use rules::{
     Condition as RuleCondition, MAX_RULES_LIST_BYTES, Rule, RulesList,
@@ -82,3 +88,20 @@ pub use trust::{
     KeyStatus, KeyUseViolation, MAX_TRUST_LIST_BYTES, TrustList, TrustedContext, TrustedIssuer,
     TrustedKey,
 };
+pub use view::{CredentialView, Field, Profile, SubjectView, VaccinationView};
+
+/// Hooks for this crate's differential tests and fuzz targets; not a stable
+/// API.
+#[doc(hidden)]
+pub mod internal {
+    /// [`canonicalize_rdf`](crate::canonicalize_rdf) in jsonld.js 2's default
+    /// mode, which drops what does not reach the graph instead of refusing
+    /// it: for comparing against other JSON-LD processors only, never for
+    /// signatures.
+    pub fn canonicalize_compat(
+        document: &serde_json::Value,
+        store: &crate::ContextStore,
+    ) -> Result<String, crate::JsonLdError> {
+        crate::jsonld::canonicalize_compat(document, store)
+    }
+}

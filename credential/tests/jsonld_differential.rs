@@ -26,7 +26,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use credential::{ContextStore, canonicalize_rdf};
+use credential::ContextStore;
+use credential::internal::canonicalize_compat as canonicalize_rdf;
 use json_ld::rdf_types::{Id, LiteralType, Term};
 use json_ld::syntax::{Parse, Value as JsonValue};
 use json_ld::{IriBuf, JsonLdProcessor, RemoteDocument};
@@ -78,6 +79,14 @@ const BUNDLED: &[(&str, &str)] = &[
     (
         "https://divoc.dev/credentials/vaccination/v2",
         "vaccination-v2.jsonld",
+    ),
+    (
+        "https://www.w3.org/ns/credentials/status/v1",
+        "vc-bitstring-status-list-v1.jsonld",
+    ),
+    (
+        "https://open-health-certs.github.io/healthcerts/contexts/vaccination/v1",
+        "healthcerts-vaccination-v1.jsonld",
     ),
 ];
 
@@ -144,6 +153,51 @@ fn id_term(id: Id) -> oxrdf::Term {
         Id::Iri(iri) => oxrdf::NamedNode::new_unchecked(iri.as_str()).into(),
         Id::Blank(b) => oxrdf::BlankNode::new_unchecked(b.as_str().trim_start_matches("_:")).into(),
     }
+}
+
+/// The issuer's own VC 2.0 profile canonicalizes as the oracle crates do
+/// (its context is this project's own: another processor must read it the
+/// same way).
+#[test]
+fn the_vc2_profile_agrees_with_the_oracle() {
+    let loader = oracle_loader();
+    let store = ContextStore::bundled();
+    let request: credential::CertificationRequest = serde_json::from_value(json!({
+        "preEnrollmentCode": "PE-1",
+        "recipient": {"name": "Aïcha Ndiaye", "dob": "1990-02-03", "gender": "Female",
+                      "nationality": "Senegalese", "identity": "did:passport:A123"},
+        "vaccination": {"name": "COVISHIELD", "batch": "B1", "manufacturer": "Serum Institute of India",
+                        "date": "2026-10-01T09:00:00Z", "effectiveStart": "2026-10-01",
+                        "effectiveUntil": "2027-10-01", "dose": 1, "totalDoses": 2},
+        "vaccinator": {"name": "Dr. Diallo"},
+        "facility": {"name": "Hôpital Principal", "address": {"city": "Dakar", "country": "SN"}}
+    }))
+    .unwrap();
+    let profile = credential::IssuanceProfile {
+        context_url: credential::vc2::HEALTHCERTS_CONTEXT.into(),
+        issuer: "did:web:moh.example.org".into(),
+        certificate_base_url: "https://moh.example.org/vaccine/".into(),
+        feedback_base_url: String::new(),
+        info_base_url: String::new(),
+        issuer_name: "Ministry of Health".into(),
+    };
+    let entry = credential::StatusEntry {
+        list: "https://registry.example.org/v1/status-lists/moh/1".into(),
+        index: 4711,
+    };
+    let doc = credential::vc2::vaccination_certificate(
+        &request,
+        &profile,
+        "3YD1-W548-JND0-NXXR",
+        "2026-10-01T10:00:00.000Z",
+        &credential::VaccineCoding::default(),
+        Some(&entry),
+    )
+    .unwrap();
+    let ours = canonicalize_rdf(&doc, &store).unwrap();
+    assert_eq!(ours, oracle(&doc, &loader));
+    assert!(ours.contains("<https://open-health-certs.github.io/healthcerts/vocab#doseNumber> \"1\"^^<http://www.w3.org/2001/XMLSchema#integer>"), "{ours}");
+    assert!(ours.contains("<https://open-health-certs.github.io/healthcerts/vocab#certificateNumber> \"3YD1-W548-JND0-NXXR\""), "{ours}");
 }
 
 #[test]

@@ -36,8 +36,11 @@ fn certificate() -> Value {
     })
 }
 
+/// The processor's own behaviour (strict about undefined terms, as DIVOC's
+/// verifier), in jsonld.js's default mode. Safe mode, which signatures use,
+/// refuses more: `jsonld_safe_mode.rs`.
 fn canon(doc: &Value) -> Result<String, JsonLdError> {
-    canonicalize_rdf(doc, &ContextStore::bundled())
+    credential::internal::canonicalize_compat(doc, &ContextStore::bundled())
 }
 
 /// A way to break the certificate.
@@ -123,7 +126,7 @@ fn first_undefined_property_in_javascript_key_order() {
 }
 
 #[test]
-fn an_undefined_type_is_dropped_not_rejected() {
+fn an_undefined_type_is_dropped_by_jsonld_js_and_refused_in_safe_mode() {
     let mut doc = certificate();
     let before = canon(&doc).unwrap();
     doc["type"]
@@ -131,6 +134,12 @@ fn an_undefined_type_is_dropped_not_rejected() {
         .unwrap()
         .push(json!("FooCredential"));
     assert_eq!(canon(&doc).unwrap(), before);
+    assert_eq!(
+        canonicalize_rdf(&doc, &ContextStore::bundled()).unwrap_err(),
+        JsonLdError::UndefinedType {
+            value: "FooCredential".into()
+        }
+    );
 }
 
 #[test]

@@ -53,6 +53,7 @@ fn moh_profile(context_url: &str) -> IssuanceProfile {
         certificate_base_url: "https://moh.example.org/vaccine/".to_owned(),
         feedback_base_url: "https://moh.example.org/?".to_owned(),
         info_base_url: "https://moh.example.org/?".to_owned(),
+        issuer_name: "Ministry of Health".into(),
     }
 }
 

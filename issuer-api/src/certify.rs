@@ -242,6 +242,16 @@ pub fn prepare(
             "recipient.name is missing or empty",
         ));
     }
+    // The identity becomes the subject's `id`: a relative reference would
+    // take the whole subject (name, birth date...) out of the signed graph.
+    let identity = request.recipient.identity.trim();
+    if !identity.is_empty() && !credential::is_absolute_iri(identity) {
+        return Err(ItemError::new(
+            "invalid_identity",
+            "recipient.identity must be an absolute IRI such as did:passport:A1234567 \
+             or urn:uuid:..., or be left out",
+        ));
+    }
     let today = today(now);
 
     // Recipient: date of birth or age.

@@ -76,6 +76,11 @@ pub struct ServerSettings {
     /// Citizen retrievals per minute for one preEnrollmentCode, and for one
     /// client address.
     pub citizen_rate_limit_per_minute: u32,
+    /// How often an instance re-reads keys and programme from the database
+    /// (another instance, or the CLI, may have changed them). A key rotation
+    /// takes effect no sooner than twice this after it is requested, so
+    /// that every instance holds the new key before it is due.
+    pub refresh_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -89,6 +94,7 @@ impl Default for ServerSettings {
             rate_limit_per_second: 200,
             rate_limit_burst: 400,
             citizen_rate_limit_per_minute: 5,
+            refresh_secs: 10,
         }
     }
 }
@@ -489,6 +495,26 @@ impl Programme {
         if self.issuer.name.trim().is_empty() || self.issuer.url.trim().is_empty() {
             return bad("programme.issuer needs a name and a url".into());
         }
+        // Credentials name these as IRIs: a relative one would drop the
+        // issuer or the vaccination record out of the signed graph.
+        let profile = self.issuance_profile();
+        for (field, value) in [
+            ("programme.issuer.url", self.issuer.url.as_str()),
+            (
+                "programme.issuer (as credentials name it)",
+                profile.issuer.as_str(),
+            ),
+            (
+                "programme.profile.certificate_base_url",
+                profile.certificate_base_url.as_str(),
+            ),
+        ] {
+            if !credential::is_absolute_iri(value) {
+                return bad(format!(
+                    "{field} {value:?} is not an absolute IRI (e.g. https://moh.example.org/)"
+                ));
+            }
+        }
         let mut seen = BTreeSet::new();
         for v in &self.vaccines {
             if v.name.trim().is_empty() {
@@ -555,6 +581,7 @@ impl Programme {
                 .info_base_url
                 .clone()
                 .unwrap_or_else(|| format!("{base}/?")),
+            issuer_name: self.issuer.name.clone(),
         }
     }
 

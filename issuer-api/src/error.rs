@@ -46,6 +46,16 @@ pub enum Error {
         /// What conflicts, for a person.
         message: String,
     },
+    /// A conditional request's precondition failed: the resource changed
+    /// since the version the caller based its change on (`If-Match`), or a
+    /// change came without one.
+    #[error("{message}")]
+    Precondition {
+        /// `version_mismatch` (412) or `if_match_required` (428).
+        code: &'static str,
+        /// What to do, for a person.
+        message: String,
+    },
     /// Too many requests for this token or certificate code.
     #[error("rate limit exceeded; retry later")]
     RateLimited,
@@ -114,6 +124,10 @@ impl Error {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::Precondition { code, .. } if *code == "if_match_required" => {
+                (StatusCode::PRECONDITION_REQUIRED, code)
+            }
+            Self::Precondition { code, .. } => (StatusCode::PRECONDITION_FAILED, code),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::NotImplemented(_) => (StatusCode::NOT_IMPLEMENTED, "not_implemented"),
             Self::Render(_) => (StatusCode::INTERNAL_SERVER_ERROR, "render_failed"),

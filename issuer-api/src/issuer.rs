@@ -18,6 +18,13 @@ use crate::keys::{IssuerKey, KeyRing, MasterKey};
 use crate::store::Store;
 use crate::writer::Writer;
 
+/// How far in the past a rotation's `at` may be and still mean "now"
+/// (request latency, clocks a little apart).
+const ROTATION_PAST_TOLERANCE_MS: i64 = 60_000;
+
+/// The context that defines `DataIntegrityProof` and `cryptosuite`.
+const DATA_INTEGRITY_CONTEXT: &str = "https://w3id.org/security/data-integrity/v2";
+
 /// The programme in force, with what is derived from it.
 #[derive(Debug, Clone)]
 pub struct LoadedProgramme {
@@ -53,6 +60,8 @@ pub struct CoreSettings {
     pub outbox: OutboxSettings,
     /// Largest certify batch.
     pub max_batch_items: usize,
+    /// How often instances re-read keys and programme, in seconds.
+    pub refresh_secs: u64,
 }
 
 /// The issuer service core.
@@ -109,6 +118,7 @@ impl Issuer {
                 registry: file.registry.clone(),
                 outbox: file.outbox.clone(),
                 max_batch_items: file.server.max_batch_items,
+                refresh_secs: file.server.refresh_secs.max(1),
             },
             data_dir,
             master,
@@ -165,7 +175,16 @@ impl Issuer {
     }
 
     /// Replace the programme (admin), audited; returns the new version.
-    pub async fn replace_programme(&self, programme: Programme, actor: &str) -> Result<i64, Error> {
+    ///
+    /// `based_on` is the version the change was made from (the caller's
+    /// `If-Match`): if another change landed since, this one is refused
+    /// rather than silently undoing it.
+    pub async fn replace_programme(
+        &self,
+        programme: Programme,
+        based_on: i64,
+        actor: &str,
+    ) -> Result<i64, Error> {
         programme.check().map_err(|e| match e {
             Error::Config(m) => Error::invalid("invalid_programme", m),
             other => other,
@@ -185,7 +204,17 @@ impl Issuer {
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let latest = tx.latest_programme().await?;
-        let version = latest.as_ref().map_or(1, |r| r.version + 1);
+        let current_version = latest.as_ref().map_or(0, |r| r.version);
+        if current_version != based_on {
+            return Err(Error::Precondition {
+                code: "version_mismatch",
+                message: format!(
+                    "the programme is at version {current_version}, not {based_on}: \
+                     read it again and reapply the change"
+                ),
+            });
+        }
+        let version = current_version + 1;
         let file_hash = latest.and_then(|r| r.file_hash);
         tx.insert_programme(
             version,
@@ -219,13 +248,40 @@ impl Issuer {
     }
 
     /// Rotate: a new key signs from `at`; returns its key id.
+    ///
+    /// `at` may not be in the past: the current key may already have signed
+    /// there, and those certificates would read as issued after their key
+    /// was retired. A rotation due sooner than two refresh intervals from now
+    /// is moved to that moment, so every instance (they re-read keys every
+    /// `refresh_secs`) holds the new key before it is due.
     pub async fn rotate_key(&self, at: i64, actor: &str) -> Result<String, Error> {
+        let now = now_ms();
+        if at < now.saturating_sub(ROTATION_PAST_TOLERANCE_MS) {
+            return Err(Error::invalid(
+                "rotation_in_the_past",
+                format!(
+                    "at {} is in the past: the current key may have signed since; \
+                     rotate from now or later",
+                    crate::ids::rfc3339_ms(at)
+                ),
+            ));
+        }
+        let lead =
+            i64::try_from(self.settings.refresh_secs.saturating_mul(2_000)).unwrap_or(i64::MAX);
+        let at = at.max(now.saturating_add(lead));
         let kid = crate::keys::create_key(&self.store, &self.master, at, actor).await?;
         self.refresh().await?;
         Ok(kid)
     }
 
+    /// How often instances re-read keys and programme.
+    pub fn refresh_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.settings.refresh_secs)
+    }
+
     /// Sign an unsigned credential document with the programme's suite.
+    ///
+    /// `eddsa-rdfc-2022` adds the Data Integrity context to the document.
     pub fn sign(
         &self,
         unsigned: &Value,
@@ -241,6 +297,23 @@ impl Issuer {
             verification_method: key.verification_method.clone(),
             created: created.to_owned(),
             proof_purpose: "assertionMethod".to_owned(),
+        };
+        // A Data Integrity proof's terms (`cryptosuite`, `DataIntegrityProof`)
+        // are not in the credentials v1 or DIVOC contexts: the document
+        // names the Data Integrity context too.
+        let with_context;
+        let unsigned = match suite {
+            SuiteChoice::EddsaRdfc2022 => {
+                let mut document = unsigned.clone();
+                if let Some(Value::Array(contexts)) = document.get_mut("@context")
+                    && !contexts.iter().any(|c| c == DATA_INTEGRITY_CONTEXT)
+                {
+                    contexts.push(DATA_INTEGRITY_CONTEXT.into());
+                }
+                with_context = document;
+                &with_context
+            }
+            SuiteChoice::Ed25519Signature2018 => unsigned,
         };
         Ok(credential::sign(
             unsigned,

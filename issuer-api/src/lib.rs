@@ -40,7 +40,6 @@ pub mod writer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use zeroize::Zeroizing;
@@ -181,7 +180,7 @@ pub fn spawn_background(
     let state = state.clone();
     let mut stop = shutdown;
     let upkeep = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        let mut tick = tokio::time::interval(state.issuer.refresh_interval());
         loop {
             tokio::select! {
                 _ = tick.tick() => {}

@@ -129,7 +129,7 @@ impl Issuer {
         let old = self.certificate(principal, id).await?;
         let loaded = self.programme();
         let limit = loaded.programme.profile.correction_limit;
-        check_correctable(&old, limit)?;
+        check_correctable(&old, limit, now_ms())?;
         if !principal.may_certify_at(&old.facility_code) {
             return Err(Error::Forbidden(format!(
                 "this token may not correct certificates of facility {}",
@@ -178,7 +178,7 @@ impl Issuer {
             .certificate_for_update(&old.id)
             .await?
             .ok_or_else(|| Error::not_found("certificate", &old.id))?;
-        check_correctable(&current, limit)?;
+        check_correctable(&current, limit, now)?;
         if !tx.insert_certificate(&new).await? {
             return Err(Error::Task("certificate id collision; retry".into()));
         }
@@ -444,7 +444,22 @@ enum Proof<'a> {
     Phone(&'a str),
 }
 
-fn check_correctable(record: &CertificateRecord, limit: u32) -> Result<(), Error> {
+fn check_correctable(record: &CertificateRecord, limit: u32, now: i64) -> Result<(), Error> {
+    // A correction revokes the old certificate and issues a new, active one:
+    // on a suspended certificate it would lift an admin's suspension.
+    if effective_status(record, now) == Status::Suspended {
+        return Err(Error::conflict(
+            "suspended",
+            format!(
+                "certificate {} is suspended until {}: lift the suspension before correcting it",
+                record.id,
+                record
+                    .suspended_until
+                    .as_deref()
+                    .unwrap_or("further notice")
+            ),
+        ));
+    }
     if let Some(next) = &record.replaced_by {
         return Err(Error::conflict(
             "already_corrected",

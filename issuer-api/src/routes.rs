@@ -744,50 +744,103 @@ pub struct ProgrammeResponse {
     pub programme: Programme,
 }
 
-/// Get the programme.
+/// The programme version as an entity tag: `"<version>"`.
+fn programme_etag(version: i64) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(&format!("\"{version}\""))
+        .map_err(|e| Error::Corrupt(format!("programme ETag: {e}")))
+}
+
+/// The version a programme change was based on, from `If-Match`: required,
+/// so that two concurrent edits cannot silently lose one.
+fn if_match_version(headers: &HeaderMap) -> Result<i64, Error> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Err(Error::Precondition {
+            code: "if_match_required",
+            message: "send If-Match with the programme's ETag (GET /v1/admin/programme) \
+                      so that a concurrent change is not lost"
+                .into(),
+        });
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| Error::Precondition {
+            code: "version_mismatch",
+            message: "If-Match must be the programme's ETag, e.g. \"3\"".into(),
+        })
+}
+
+fn programme_response(version: i64, programme: Programme) -> Result<Response, AppError> {
+    let etag = programme_etag(version)?;
+    Ok((
+        [(header::ETAG, etag)],
+        Json(ProgrammeResponse { version, programme }),
+    )
+        .into_response())
+}
+
+/// Get the programme; its `ETag` is what a change sends as `If-Match`.
 #[utoipa::path(get, path = "/v1/admin/programme", tag = "admin",
-    responses((status = 200, body = ProgrammeResponse)), security(("bearer" = [])))]
+    responses((status = 200, body = ProgrammeResponse, headers(("ETag" = String, description = "the programme version, for If-Match")))),
+    security(("bearer" = [])))]
 pub async fn get_programme(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<ProgrammeResponse>, AppError> {
+) -> Result<Response, AppError> {
     principal.require(&[Role::IssuerAdmin, Role::Auditor])?;
     let loaded = state.issuer.programme();
-    Ok(Json(ProgrammeResponse {
-        version: loaded.version,
-        programme: loaded.programme.clone(),
-    }))
+    programme_response(loaded.version, loaded.programme.clone())
 }
 
-/// Replace the programme (audited).
+/// Replace the programme (audited). `If-Match` must carry the ETag of the
+/// version the new one was made from.
 #[utoipa::path(put, path = "/v1/admin/programme", tag = "admin", request_body = Programme,
-    responses((status = 200, body = ProgrammeResponse), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    params(("If-Match" = String, Header, description = "the ETag of the programme this change is based on")),
+    responses((status = 200, body = ProgrammeResponse), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn put_programme(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     AppJson(programme): AppJson<Programme>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
+) -> Result<Response, AppError> {
     principal.require(&[Role::IssuerAdmin])?;
+    let based_on = if_match_version(&headers)?;
     let version = state
         .issuer
-        .replace_programme(programme.clone(), &principal.actor)
+        .replace_programme(programme.clone(), based_on, &principal.actor)
         .await?;
-    Ok(Json(ProgrammeResponse { version, programme }))
+    programme_response(version, programme)
 }
 
 async fn edit_programme(
     state: &AppState,
     principal: &Principal,
+    headers: &HeaderMap,
     edit: impl FnOnce(&mut Programme) -> Result<(), Error>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
+) -> Result<Response, AppError> {
     principal.require(&[Role::IssuerAdmin])?;
-    let mut programme = state.issuer.programme().programme.clone();
+    let based_on = if_match_version(headers)?;
+    let loaded = state.issuer.programme();
+    if loaded.version != based_on {
+        return Err(Error::Precondition {
+            code: "version_mismatch",
+            message: format!(
+                "the programme is at version {}, not {based_on}: read it again and reapply the change",
+                loaded.version
+            ),
+        }
+        .into());
+    }
+    let mut programme = loaded.programme.clone();
     edit(&mut programme)?;
     let version = state
         .issuer
-        .replace_programme(programme.clone(), &principal.actor)
+        .replace_programme(programme.clone(), based_on, &principal.actor)
         .await?;
-    Ok(Json(ProgrammeResponse { version, programme }))
+    programme_response(version, programme)
 }
 
 fn upsert<T>(items: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
@@ -824,15 +877,17 @@ fn key_matches(path: &str, body: &str, what: &str) -> Result<(), Error> {
 }
 
 /// Add or replace a vaccine.
-#[utoipa::path(put, path = "/v1/admin/programme/vaccines/{name}", tag = "admin", params(("name" = String, Path)), request_body = Vaccine,
-    responses((status = 200, body = ProgrammeResponse)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/admin/programme/vaccines/{name}", tag = "admin", params(("name" = String, Path), ("If-Match" = String, Header, description = "the ETag of the programme this change is based on")), request_body = Vaccine,
+    responses((status = 200, body = ProgrammeResponse), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn put_vaccine(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path(name): Path<String>,
     AppJson(v): AppJson<Vaccine>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
-    edit_programme(&state, &principal, |p| {
+) -> Result<Response, AppError> {
+    edit_programme(&state, &principal, &headers, |p| {
         key_matches(&name, &v.name, "vaccine name")?;
         upsert(&mut p.vaccines, v, |x| x.name.eq_ignore_ascii_case(&name));
         Ok(())
@@ -841,14 +896,16 @@ pub async fn put_vaccine(
 }
 
 /// Remove a vaccine.
-#[utoipa::path(delete, path = "/v1/admin/programme/vaccines/{name}", tag = "admin", params(("name" = String, Path)),
-    responses((status = 200, body = ProgrammeResponse)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/admin/programme/vaccines/{name}", tag = "admin", params(("name" = String, Path), ("If-Match" = String, Header, description = "the ETag of the programme this change is based on")),
+    responses((status = 200, body = ProgrammeResponse), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn delete_vaccine(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path(name): Path<String>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
-    edit_programme(&state, &principal, |p| {
+) -> Result<Response, AppError> {
+    edit_programme(&state, &principal, &headers, |p| {
         remove(&mut p.vaccines, "vaccine", &name, |x| {
             x.name.eq_ignore_ascii_case(&name)
         })
@@ -857,15 +914,17 @@ pub async fn delete_vaccine(
 }
 
 /// Add or replace an approved facility.
-#[utoipa::path(put, path = "/v1/admin/programme/facilities/{code}", tag = "admin", params(("code" = String, Path)), request_body = Facility,
-    responses((status = 200, body = ProgrammeResponse)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/admin/programme/facilities/{code}", tag = "admin", params(("code" = String, Path), ("If-Match" = String, Header, description = "the ETag of the programme this change is based on")), request_body = Facility,
+    responses((status = 200, body = ProgrammeResponse), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn put_facility(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path(code): Path<String>,
     AppJson(f): AppJson<Facility>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
-    edit_programme(&state, &principal, |p| {
+) -> Result<Response, AppError> {
+    edit_programme(&state, &principal, &headers, |p| {
         key_matches(&code, &f.code, "facility code")?;
         upsert(&mut p.facilities, f, |x| x.code == code);
         Ok(())
@@ -874,29 +933,33 @@ pub async fn put_facility(
 }
 
 /// Withdraw a facility's approval (its vaccinators must be removed first).
-#[utoipa::path(delete, path = "/v1/admin/programme/facilities/{code}", tag = "admin", params(("code" = String, Path)),
-    responses((status = 200, body = ProgrammeResponse)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/admin/programme/facilities/{code}", tag = "admin", params(("code" = String, Path), ("If-Match" = String, Header, description = "the ETag of the programme this change is based on")),
+    responses((status = 200, body = ProgrammeResponse), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn delete_facility(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path(code): Path<String>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
-    edit_programme(&state, &principal, |p| {
+) -> Result<Response, AppError> {
+    edit_programme(&state, &principal, &headers, |p| {
         remove(&mut p.facilities, "facility", &code, |x| x.code == code)
     })
     .await
 }
 
 /// Add or replace a trained vaccinator.
-#[utoipa::path(put, path = "/v1/admin/programme/vaccinators/{id}", tag = "admin", params(("id" = String, Path)), request_body = Vaccinator,
-    responses((status = 200, body = ProgrammeResponse)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/admin/programme/vaccinators/{id}", tag = "admin", params(("id" = String, Path), ("If-Match" = String, Header, description = "the ETag of the programme this change is based on")), request_body = Vaccinator,
+    responses((status = 200, body = ProgrammeResponse), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn put_vaccinator(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path(id): Path<String>,
     AppJson(v): AppJson<Vaccinator>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
-    edit_programme(&state, &principal, |p| {
+) -> Result<Response, AppError> {
+    edit_programme(&state, &principal, &headers, |p| {
         key_matches(&id, &v.id, "vaccinator id")?;
         upsert(&mut p.vaccinators, v, |x| x.id == id);
         Ok(())
@@ -905,14 +968,16 @@ pub async fn put_vaccinator(
 }
 
 /// Remove a vaccinator.
-#[utoipa::path(delete, path = "/v1/admin/programme/vaccinators/{id}", tag = "admin", params(("id" = String, Path)),
-    responses((status = 200, body = ProgrammeResponse)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/admin/programme/vaccinators/{id}", tag = "admin", params(("id" = String, Path), ("If-Match" = String, Header, description = "the ETag of the programme this change is based on")),
+    responses((status = 200, body = ProgrammeResponse), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn delete_vaccinator(
     State(state): State<AppState>,
     principal: Principal,
+    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<ProgrammeResponse>, AppError> {
-    edit_programme(&state, &principal, |p| {
+) -> Result<Response, AppError> {
+    edit_programme(&state, &principal, &headers, |p| {
         remove(&mut p.vaccinators, "vaccinator", &id, |x| x.id == id)
     })
     .await

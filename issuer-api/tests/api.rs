@@ -475,6 +475,19 @@ async fn revoke_suspend_and_audit(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "suspended");
     assert_eq!(body["suspended_until"], "2999-01-01");
+    // A correction would issue an active replacement: it may not lift an
+    // admin's suspension.
+    let certifier = t.token(Role::Certifier, &["MH-MUM-001"]).await;
+    let (status, body) = t
+        .call(
+            Method::PUT,
+            &format!("/v1/certificates/{id}"),
+            Some(&certifier),
+            Some(&request("REV-1", 1, "2021-05-01T10:00:00.000Z")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "suspended");
     // Lift it.
     let (status, body) = t
         .call(
@@ -632,28 +645,48 @@ async fn search_respects_facility_scope(backend: Backend) {
 }
 
 async fn key_rotation_publishes_both_keys(backend: Backend) {
-    let t = TestApp::new(backend).await;
+    // Instances re-read keys every second: a rotation takes effect two
+    // seconds after it is asked for.
+    let mut config = issuer_api::ConfigFile::parse(common::DEMO).unwrap();
+    config.server.refresh_secs = 1;
+    let t = TestApp::with_config(backend, config).await;
     let (_, before) = t
         .certify(
             &t.admin,
             &json!([request("ROT-1", 1, "2021-05-01T10:00:00.000Z")]),
         )
         .await;
-    // A rotation cannot start before the current key did.
+    // A rotation cannot start in the past: the current key signed there.
+    for at in ["2001-01-01T00:00:00Z", "2026-01-01T00:00:00Z"] {
+        let (status, body) = t
+            .post("/v1/admin/keys/rotate", &t.admin, &json!({"at": at}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["code"], "rotation_in_the_past");
+    }
+    let asked = jiff::Timestamp::now();
     let (status, body) = t
         .post(
             "/v1/admin/keys/rotate",
             &t.admin,
-            &json!({"at": "2001-01-01T00:00:00Z"}),
+            &json!({"at": asked.to_string()}),
         )
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let now = jiff::Timestamp::now().to_string();
-    let (status, body) = t
-        .post("/v1/admin/keys/rotate", &t.admin, &json!({"at": now}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["kid"], "key-2");
+    // Not before every instance can hold it: two refresh intervals on.
+    let from: jiff::Timestamp = body["keys"][1]["valid_from"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // (The service keeps milliseconds.)
+    assert!(
+        from + jiff::SignedDuration::from_millis(1) >= asked + jiff::SignedDuration::from_secs(2),
+        "{body}"
+    );
+    assert_eq!(body["keys"][1]["status"], "scheduled");
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let (_, after) = t
         .certify(
             &t.admin,
@@ -706,16 +739,61 @@ async fn programme_changes_are_live_and_audited(backend: Backend) {
     let (_, body) = t.certify(&t.admin, &json!([sputnik])).await;
     assert_eq!(results(&body)[0]["error"]["code"], "unknown_vaccine");
     let vaccine = json!({"name": "SPUTNIK V", "manufacturer": "Gamaleya", "total_doses": 2, "min_interval_days": 21, "validity_days": 180});
-    let (status, body) = t
-        .call(
-            Method::PUT,
-            "/v1/admin/programme/vaccines/SPUTNIK%20V",
-            Some(&t.admin),
-            Some(&vaccine),
-        )
-        .await;
+    let edit =
+        |method: Method, uri: &'static str, body: Option<Value>, if_match: Option<&'static str>| {
+            let t = &t;
+            async move {
+                let headers: Vec<(&str, &str)> =
+                    if_match.map(|v| ("if-match", v)).into_iter().collect();
+                let (status, headers, bytes) = t
+                    .call_raw(
+                        method,
+                        uri,
+                        Some(&t.admin),
+                        body.map(|b| serde_json::to_vec(&b).unwrap()),
+                        &headers,
+                    )
+                    .await;
+                let etag = headers.get("etag").map(|v| v.to_str().unwrap().to_owned());
+                (
+                    status,
+                    serde_json::from_slice::<Value>(&bytes).unwrap(),
+                    etag,
+                )
+            }
+        };
+    // Changes carry the version they were based on.
+    let (status, body, _) = edit(
+        Method::PUT,
+        "/v1/admin/programme/vaccines/SPUTNIK%20V",
+        Some(vaccine.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    assert_eq!(body["error"]["code"], "if_match_required");
+    let (status, _, etag) = edit(Method::GET, "/v1/admin/programme", None, None).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::OK, Some("\"1\"")));
+    let (status, body, etag) = edit(
+        Method::PUT,
+        "/v1/admin/programme/vaccines/SPUTNIK%20V",
+        Some(vaccine.clone()),
+        Some("\"1\""),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["version"], 2);
+    assert_eq!(etag.as_deref(), Some("\"2\""));
+    // A second change made from version 1 would undo the first: refused.
+    let (status, body, _) = edit(
+        Method::DELETE,
+        "/v1/admin/programme/vaccines/COVAXIN",
+        None,
+        Some("\"1\""),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{body}");
+    assert_eq!(body["error"]["code"], "version_mismatch");
     let (_, body) = t.certify(&t.admin, &json!([sputnik])).await;
     let r = &results(&body)[0];
     assert_eq!(r["result"], "issued", "{r}");
@@ -727,28 +805,26 @@ async fn programme_changes_are_live_and_audited(backend: Backend) {
         "2021-10-28"
     );
     // A facility with vaccinators cannot go; the programme stays coherent.
-    let (status, body) = t
-        .call(
-            Method::DELETE,
-            "/v1/admin/programme/facilities/MH-MUM-001",
-            Some(&t.admin),
-            None,
-        )
-        .await;
+    let (status, body, _) = edit(
+        Method::DELETE,
+        "/v1/admin/programme/facilities/MH-MUM-001",
+        None,
+        Some("\"2\""),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "invalid_programme");
     // The id is immutable.
     let (_, current) = t.get("/v1/admin/programme", &t.admin).await;
     let mut changed = current["programme"].clone();
     changed["id"] = json!("another");
-    let (status, body) = t
-        .call(
-            Method::PUT,
-            "/v1/admin/programme",
-            Some(&t.admin),
-            Some(&changed),
-        )
-        .await;
+    let (status, body, _) = edit(
+        Method::PUT,
+        "/v1/admin/programme",
+        Some(changed),
+        Some("\"2\""),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "programme_id_immutable");
     let (_, audit) = t.get("/v1/audit?limit=1000", &t.admin).await;

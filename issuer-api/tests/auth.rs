@@ -221,6 +221,45 @@ impl Matrix {
         self.t.call(method, uri, token.as_deref(), body).await
     }
 
+    /// A programme change, sent with the current version as `If-Match` (the
+    /// matrix is about who may, not about stale versions).
+    async fn call_edit(
+        &self,
+        who: Who,
+        method: Method,
+        uri: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let (_, current) = self.t.get("/v1/admin/programme", &self.t.admin).await;
+        let if_match = format!("\"{}\"", current["version"]);
+        let token = self
+            .tokens
+            .iter()
+            .find(|(w, _)| *w == who)
+            .and_then(|(_, t)| t.clone());
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("if-match", if_match.as_str())];
+        match (who, &bearer) {
+            (Who::NotBearer, _) => headers.push(("authorization", "Basic dXNlcjpwYXNz")),
+            (_, Some(bearer)) => headers.push(("authorization", bearer.as_str())),
+            (_, None) => {}
+        }
+        let (status, _, bytes) = self
+            .t
+            .call_raw(
+                method,
+                uri,
+                None,
+                body.map(|b| b.to_string().into_bytes()),
+                &headers,
+            )
+            .await;
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
     /// A fresh certificate at MH-MUM-001.
     async fn certificate(&self, code: &str) -> String {
         let (status, body) = self
@@ -399,7 +438,7 @@ async fn the_whole_matrix(backend: Backend) {
         // Administration.
         let facility = json!({"code": format!("NEW-{i}"), "name": format!("New Facility {i}")});
         let (got, body) = m
-            .call(
+            .call_edit(
                 who,
                 Method::PUT,
                 &format!("/v1/admin/programme/facilities/NEW-{i}"),

@@ -8,9 +8,11 @@
 //       does), take the key from /.well-known/did.json, and verify with
 //       jsonld-signatures 6 / Ed25519Signature2018 exactly as DIVOC's
 //       certificate-signer-library does (bundled contexts only, the strict
-//       expansion map that rejects undefined terms). Tampered copies (name
-//       changed, an undefined property added) must fail. Also fetches the
-//       PDF and checks it is one.
+//       expansion map that rejects undefined terms). Tampered copies (any
+//       displayed field changed, an undefined property added) must fail.
+//       Also issues requests with odd recipient identities (missing, empty,
+//       relative: the relative ones must be refused) and checks what is
+//       issued the same way. Fetches the PDF and checks it is one.
 //
 //   node crosscheck.js --self-test <dir>
 //       The same decode-unzip-verify path on certificates DIVOC's stack
@@ -126,17 +128,45 @@ function reason(result) {
   return (errors || []).map((e) => e.message || String(e)).join('; ') || 'no reason given';
 }
 
-// The certificate verifies, and copies with the name changed or an
-// undefined property added do not.
+// Every field a verifier displays or decides on. Changing any of them must
+// break the signature: if one did not, it would not be covered by it (a
+// relative id, for one, takes its whole node out of the signed graph).
+const DISPLAYED = [
+  ['credentialSubject', 'name'], ['credentialSubject', 'dob'], ['credentialSubject', 'age'],
+  ['credentialSubject', 'gender'], ['credentialSubject', 'nationality'],
+  ['issuer'], ['issuanceDate'],
+  ['evidence', 0, 'certificateId'], ['evidence', 0, 'vaccine'], ['evidence', 0, 'manufacturer'],
+  ['evidence', 0, 'batch'], ['evidence', 0, 'date'], ['evidence', 0, 'effectiveStart'],
+  ['evidence', 0, 'effectiveUntil'], ['evidence', 0, 'dose'], ['evidence', 0, 'totalDoses'],
+  ['evidence', 0, 'verifier', 'name'], ['evidence', 0, 'facility', 'name'],
+];
+
+function changed(value) {
+  if (typeof value === 'number') return value + 1;
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) return value.replace(/^(\d{4})/, (y) => String(Number(y) + 1));
+  return `${value}X`;
+}
+
+// The certificate verifies, and copies with any displayed field changed or
+// an undefined property added do not.
 async function checkCertificate(certificate, keyInfo, what) {
   const result = await verify(certificate, keyInfo);
   if (!result.verified) fail(`${what}: DIVOC's stack rejects it: ${reason(result)}`);
 
-  const renamed = JSON.parse(JSON.stringify(certificate));
-  renamed.credentialSubject.name += ' X';
-  if ((await verify(renamed, keyInfo)).verified) {
-    fail(`${what}: verifies with the name changed`);
+  let tampered = 0;
+  for (const path of DISPLAYED) {
+    const copy = JSON.parse(JSON.stringify(certificate));
+    let parent = copy;
+    for (const step of path.slice(0, -1)) parent = parent && parent[step];
+    const last = path[path.length - 1];
+    if (!parent || parent[last] === undefined) continue;
+    parent[last] = changed(parent[last]);
+    if ((await verify(copy, keyInfo)).verified) {
+      fail(`${what}: verifies with ${path.join('.')} changed`);
+    }
+    tampered++;
   }
+  if (tampered < 10) fail(`${what}: only ${tampered} displayed fields found to tamper with`);
   const extended = JSON.parse(JSON.stringify(certificate));
   extended.vaccinationStatus = 'complete';
   const strict = await verify(extended, keyInfo);
@@ -179,6 +209,35 @@ async function serverCheck(options) {
   }
   if (issued.length !== batch.length) fail(`certify answered ${issued.length} certificates for ${batch.length} requests`);
 
+
+  // Odd recipient identities: a missing or empty one is left out of the
+  // credential (the subject stays in the signed graph as a blank node); one
+  // that is not an absolute IRI is refused, since a relative id would take
+  // the whole subject out of what the signature covers.
+  const template = batch[0];
+  const oddBatch = ['', null, 'did:passport:Z9876543', 'urn:uuid:0d8f2f6e-5a0b-4f0e-9d1a-6a8f0c7a1b2c',
+    'x', '12345', 'urn', '#me', '../a'].map((identity, i) => {
+    const item = JSON.parse(JSON.stringify(template));
+    item.preEnrollmentCode = `ODD-IDENTITY-${i}`;
+    if (identity === null) delete item.recipient.identity;
+    else item.recipient.identity = identity;
+    return item;
+  });
+  const odd = JSON.parse((await http(base, token, 'POST', '/v1/certify', oddBatch)).bytes);
+  odd.results.forEach((r, i) => {
+    const identity = oddBatch[i].recipient.identity;
+    const refuse = i >= 4;
+    if (refuse && (r.result !== 'rejected' || r.error.code !== 'invalid_identity')) {
+      fail(`identity ${JSON.stringify(identity)}: expected invalid_identity, got ${JSON.stringify(r)}`);
+    }
+    if (!refuse && r.result !== 'issued') fail(`identity ${JSON.stringify(identity)}: not issued: ${JSON.stringify(r)}`);
+    if (!refuse && (identity || '') === '' && 'id' in r.credential.credentialSubject) {
+      fail(`identity ${JSON.stringify(identity)}: the credential still has credentialSubject.id`);
+    }
+  });
+  issued.push(...odd.results.filter((r) => r.result === 'issued'));
+  console.log(`ok  odd identities: ${odd.results.filter((r) => r.result === 'rejected').length} refused, the rest issued`);
+
   const didDocument = JSON.parse((await http(base, token, 'GET', '/.well-known/did.json')).bytes);
   for (const result of issued) {
     const id = result.certificate_id;
@@ -202,7 +261,7 @@ async function serverCheck(options) {
     if (!pdf.bytes.subarray(0, 5).equals(Buffer.from('%PDF-'))) fail(`${what}: /pdf is not a PDF`);
     console.log(`ok  ${what}: QR decodes to the ZIP, DIVOC's stack verifies it, tampered copies fail, PDF ${pdf.bytes.length} bytes`);
   }
-  console.log(`all ${issued.length} certificates pass DIVOC's verification`);
+  console.log(`all ${issued.length} certificates pass DIVOC's verification, and fail it with any displayed field changed`);
 }
 
 // DIVOC-signed fixtures: every cert-*/qr.png must verify with key/public.b58.

@@ -289,3 +289,75 @@ fn bad_frames_and_clocks_are_js_errors() {
     assert!(verifier.verify_payload(ZIP, f64::NAN).is_err());
     assert!(verifier.verify_payload(ZIP, f64::INFINITY).is_err());
 }
+
+const CERTIFICATE_JSON: &str =
+    include_str!("../../tests/fixtures/divoc/stack-signed/ed25519-v2/cert-001/certificate.json");
+
+/// Rewrites of the JSON that keep the signed graph (and so the signature)
+/// read exactly as the original in the wasm build too: a revoked
+/// certificate stays revoked however its id is written, and what would drop
+/// out of the graph is refused.
+#[wasm_bindgen_test]
+fn rewritten_json_reads_as_its_signed_graph() {
+    let mut verifier = listed();
+    verifier
+        .load_revocations(&revocations(&[CERTIFICATE_ID]))
+        .unwrap();
+    let original: Value = serde_json::from_str(CERTIFICATE_JSON).unwrap();
+    let verify = |document: &Value| {
+        json(
+            verifier
+                .verify_payload(document.to_string().as_bytes(), NOW_MS)
+                .unwrap(),
+        )
+    };
+    assert_eq!(verify(&original)["status"], "revoked");
+    let mut rewrites = Vec::new();
+    let mut d = original.clone();
+    d["evidence"] = d["evidence"][0].clone();
+    rewrites.push(("evidence as an object", d));
+    let mut d = original.clone();
+    d["evidence"][0]["certificateId"] = json!([CERTIFICATE_ID]);
+    rewrites.push(("certificateId as an array", d));
+    let mut d = original.clone();
+    d["evidence"][0]["certificateId"] = json!({"@value": CERTIFICATE_ID});
+    rewrites.push(("certificateId as a value object", d));
+    let mut d = original.clone();
+    let batch = d["evidence"][0]["batch"].take();
+    d["evidence"][0]["batch"] = json!(CERTIFICATE_ID);
+    d["evidence"][0]["certificateId"] = batch;
+    rewrites.push(("certificateId swapped with batch", d));
+    for (what, document) in &rewrites {
+        let verdict = verify(document);
+        assert_eq!(verdict["status"], "revoked", "{what}: {verdict}");
+    }
+
+    let mut invented = original.clone();
+    let mut entry = invented["evidence"][0].clone();
+    entry["id"] = json!("x");
+    entry["vaccine"] = json!("INVENTED");
+    invented["evidence"]
+        .as_array_mut()
+        .unwrap()
+        .insert(0, entry);
+    let verdict = verify(&invented);
+    assert_eq!(verdict["status"], "invalid", "{verdict}");
+    assert_eq!(verdict["reasons"][0]["code"], "data_not_signed");
+    assert!(verdict.get("fields").is_none());
+
+    // Dose 2 of 2 stays 2 of 2; the roles DIVOC's context does not bind are
+    // listed.
+    let valid = json(listed().verify_payload(ZIP, NOW_MS).unwrap());
+    assert_eq!(valid["fields"]["dose"], "2");
+    assert_eq!(valid["fields"]["total_doses"], "2");
+    assert_eq!(
+        valid["fields"]["unbound"],
+        json!([
+            "vaccine",
+            "manufacturer",
+            "batch",
+            "certificate_id",
+            "icd11_code"
+        ])
+    );
+}

@@ -417,7 +417,25 @@ fn exit_codes() {
     assert_eq!(status(&verdicts[&tampered]), "invalid");
     assert_eq!(out.status.code(), Some(1));
 
-    // Expired: not valid, exit 1 (a year and a day after issuance).
+    // Not yet valid (before its issuance date): not valid, exit 1. DIVOC
+    // certificates carry no expiry (`effectiveUntil` is the protection
+    // period, not the certificate's), so years later they are still valid.
+    let out = run(&args(&[
+        "--key",
+        &key,
+        "--kid",
+        kid,
+        "--now",
+        "2020-01-01T00:00:00Z",
+        "--json",
+        &good,
+    ]));
+    let verdicts = json_verdicts(&out, std::slice::from_ref(&good));
+    assert_eq!(
+        (status(&verdicts[&good]), first_code(&verdicts[&good])),
+        ("not_yet_valid", "not_yet_valid")
+    );
+    assert_eq!(out.status.code(), Some(1));
     let out = run(&args(&[
         "--key",
         &key,
@@ -429,11 +447,7 @@ fn exit_codes() {
         &good,
     ]));
     let verdicts = json_verdicts(&out, std::slice::from_ref(&good));
-    assert_eq!(
-        (status(&verdicts[&good]), first_code(&verdicts[&good])),
-        ("expired", "expired")
-    );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(status(&verdicts[&good]), "valid");
 
     // Usage errors: exit 2, a message on stderr, nothing on stdout.
     let usage_errors: [(&str, Vec<String>); 6] = [

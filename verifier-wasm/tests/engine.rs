@@ -139,6 +139,7 @@ fn signed(certificate_id: &str, issued: &str, key: &PrivateKey) -> Value {
         certificate_base_url: "https://moh.example.org/vaccine/".into(),
         feedback_base_url: "https://moh.example.org/?".into(),
         info_base_url: "https://moh.example.org/?".into(),
+        issuer_name: "Ministry of Health".into(),
     };
     let doc = VaccinationCredential::from_request(
         &request,
@@ -237,10 +238,21 @@ fn revoked_and_suspended() {
     assert!(!codes(&later).contains(&ReasonCode::Suspended));
 }
 
+/// `doc` with `edit` applied, signed again with our issuer's key.
+fn resigned(mut doc: Value, edit: impl FnOnce(&mut Value)) -> Value {
+    doc.as_object_mut().unwrap().remove("proof");
+    edit(&mut doc);
+    let options = ProofOptions::assertion(Suite::Ed25519Signature2018, KID, "2026-10-01T10:00:00Z");
+    credential::sign(&doc, &options, &issuer_key(), &ContextStore::bundled()).unwrap()
+}
+
 #[test]
 fn expired_and_not_yet_valid() {
     let v = verifier();
-    let doc = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
+    let doc = resigned(
+        signed("100000001", "2026-10-01T10:00:00Z", &issuer_key()),
+        |d| d["expirationDate"] = json!("2027-10-01T00:00:00Z"),
+    );
     let expired = v.verify_document(&doc, ts("2027-10-03T00:00:00Z"));
     assert_eq!(expired.status, Status::Expired);
     assert_eq!(codes(&expired)[0], ReasonCode::Expired);
@@ -250,6 +262,26 @@ fn expired_and_not_yet_valid() {
     // Within the clock skew allowance: fine.
     let skewed = v.verify_document(&doc, ts("2026-10-01T09:57:00Z"));
     assert_ne!(skewed.status, Status::NotYetValid, "{skewed:?}");
+}
+
+/// DIVOC's `effectiveStart`/`effectiveUntil` state the protection period
+/// (CoWIN sets `effectiveUntil` to the vaccination day, or a year after):
+/// shown, never turned into `expired` or `not_yet_valid`.
+#[test]
+fn the_protection_period_is_information_not_validity() {
+    let v = verifier();
+    let doc = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
+    let later = v.verify_document(&doc, ts("2030-01-01T00:00:00Z"));
+    assert_eq!(later.status, Status::Valid, "{later:?}");
+    let fields = later.fields.unwrap();
+    assert_eq!(fields.effective_start.as_deref(), Some("2026-10-01"));
+    assert_eq!(fields.effective_until.as_deref(), Some("2027-10-01"));
+    assert_eq!(fields.valid_until, None);
+    let future_start = resigned(doc, |d| {
+        d["evidence"][0]["effectiveStart"] = json!("2026-12-01");
+    });
+    let verdict = v.verify_document(&future_start, ts("2026-11-01T00:00:00Z"));
+    assert_eq!(verdict.status, Status::Valid, "{verdict:?}");
 }
 
 #[test]
@@ -324,16 +356,15 @@ fn malformed_proofs_unsupported_suites_bad_json_ld_and_bad_dates() {
         .push(json!("https://example.org/unknown-context/v1"));
     assert_eq!(
         first(&context),
-        (Status::Invalid, ReasonCode::JsonLdInvalid)
+        (Status::Invalid, ReasonCode::ContextUntrusted)
     );
 
     // Signed with a date that is not one: the signature holds, the date
     // cannot be checked, so it is not valid (and its fields are shown).
-    let mut doc = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
-    doc.as_object_mut().unwrap().remove("proof");
-    doc["evidence"][0]["effectiveUntil"] = json!("someday");
-    let options = ProofOptions::assertion(Suite::Ed25519Signature2018, KID, "2026-10-01T10:00:00Z");
-    let doc = credential::sign(&doc, &options, &issuer_key(), &ContextStore::bundled()).unwrap();
+    let doc = resigned(
+        signed("100000001", "2026-10-01T10:00:00Z", &issuer_key()),
+        |d| d["expirationDate"] = json!("someday"),
+    );
     let verdict = v.verify_document(&doc, ts(NOW));
     assert_eq!(
         (verdict.status, codes(&verdict)[0]),
@@ -355,8 +386,10 @@ fn unknown_key_and_issuer_mismatch() {
     assert!(verdict.fields.is_none());
 
     // Our key signing a credential that claims to come from CoWIN.
-    let mut claims_cowin = signed("100000001", "2026-10-01T10:00:00Z", &issuer_key());
-    claims_cowin["issuer"] = json!("https://cowin.gov.in/");
+    let claims_cowin = resigned(
+        signed("100000001", "2026-10-01T10:00:00Z", &issuer_key()),
+        |d| d["issuer"] = json!("https://cowin.gov.in/"),
+    );
     let verdict = v.verify_document(&claims_cowin, ts(NOW));
     assert_eq!(
         (verdict.status, codes(&verdict)[0]),
@@ -541,4 +574,56 @@ fn trust_list_updates_refuse_rollback_and_bad_signatures() {
         pinned.load_revocations(&revocations(1, &[], &[])),
         Err(Error::NoAnchor)
     ));
+}
+
+/// The public CoWIN sample (WHO DDCC validator's test resources), signed by
+/// CoWIN's production key: valid years later, since `effectiveUntil` (the
+/// vaccination day here) is the protection period, not an expiry; with no
+/// revocation list loaded, flagged `revocation_unknown`.
+#[test]
+fn the_public_cowin_sample_is_valid_under_cowins_key() {
+    let cowin = PinnedKey {
+        kid: "did:india".into(),
+        key: PublicKey::parse_any(
+            std::fs::read_to_string(format!("{FIXTURES}../cowin/cowin-did-india.pem"))
+                .unwrap()
+                .trim(),
+        )
+        .unwrap(),
+    };
+    let v = Verifier::with_pinned_keys(vec![cowin], vec![]);
+    let qr = std::fs::read(format!("{FIXTURES}../cowin/ddcc-divoc-qr1.txt")).unwrap();
+    for now in ["2026-12-06T12:00:00Z", "2035-01-01T00:00:00Z"] {
+        let verdict = v.verify_payload(&qr, ts(now));
+        assert_eq!(verdict.status, Status::Valid, "{now}: {verdict:?}");
+        assert!(verdict.revocation_unknown);
+        assert_eq!(verdict.format, Some("base64-zip"));
+        let fields = verdict.fields.unwrap();
+        assert_eq!(fields.name, "Third March User One");
+        assert_eq!(
+            (fields.dose.as_str(), fields.total_doses.as_str()),
+            ("1", "2")
+        );
+        assert_eq!(fields.date, "2021-03-03T04:28:43.134Z");
+        assert_eq!(fields.effective_until.as_deref(), Some("2021-03-03"));
+        assert_eq!(fields.vaccine, "COVISHIELD");
+        assert_eq!(fields.certificate_id, "92047670169");
+        assert_eq!(verdict.issuer.unwrap().id, "https://cowin.gov.in/");
+    }
+    // The same JSON through the document API, and tampered.
+    let mut document: Value = serde_json::from_slice(
+        &std::fs::read(format!("{FIXTURES}../cowin/ddcc-divoc-qr1.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        v.verify_document(&document, ts("2026-12-06T12:00:00Z"))
+            .status,
+        Status::Valid
+    );
+    document["evidence"][0]["dose"] = json!(2);
+    let verdict = v.verify_document(&document, ts("2026-12-06T12:00:00Z"));
+    assert_eq!(
+        (verdict.status, codes(&verdict)[0]),
+        (Status::Invalid, ReasonCode::SignatureInvalid)
+    );
 }

@@ -76,6 +76,7 @@ fn certificate(id: &str, dose: u32, date: &str) -> Value {
         certificate_base_url: "https://moh.example.org/vaccine/".into(),
         feedback_base_url: "https://moh.example.org/?".into(),
         info_base_url: "https://moh.example.org/?".into(),
+        issuer_name: "Ministry of Health".into(),
     };
     let doc = VaccinationCredential::from_request(
         &request,

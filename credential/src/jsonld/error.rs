@@ -23,6 +23,45 @@ pub enum JsonLdError {
         property: String,
     },
 
+    /// Safe mode: a node identifier (`@id`, or a value of an `@type: @id`
+    /// term) that is a relative reference. With no base IRI it cannot
+    /// become an RDF term, so the node's triples would drop out of the
+    /// signed graph while the JSON still showed them.
+    #[error(
+        "{key:?} holds a relative IRI reference: its data would not be covered by the signature"
+    )]
+    RelativeIri {
+        /// The key holding the reference (`@id` or the term).
+        key: String,
+    },
+
+    /// Safe mode: a type that no context defines (it would be dropped).
+    #[error("the type {value:?} is not defined in the context")]
+    UndefinedType {
+        /// The type as the document gives it.
+        value: String,
+    },
+
+    /// Safe mode: data that would not reach the RDF graph, and so would not
+    /// be covered by the signature (a `null` value, a value outside any
+    /// property, an object with only `@language`, a blank node predicate).
+    #[error("{what} at {key:?} would not be covered by the signature")]
+    Dropped {
+        /// What would be dropped.
+        what: &'static str,
+        /// Where: the key holding it.
+        key: String,
+    },
+
+    /// Safe mode: the document defines or resets terms itself (an inline
+    /// `@context` object, or `null`) instead of naming contexts the
+    /// verifier holds, so any key could be given any meaning.
+    #[error("untrusted JSON-LD context: {reason}")]
+    ContextUntrusted {
+        /// What the document does.
+        reason: &'static str,
+    },
+
     /// A context URL that is neither bundled nor added to the store.
     /// Nothing is ever fetched from the network.
     #[error("unknown JSON-LD context {url:?}: not bundled and not in the trust list")]
@@ -118,4 +157,12 @@ pub enum JsonLdError {
         /// The work limit that was exceeded.
         limit: usize,
     },
+}
+
+/// The most of an attacker-chosen string an error message repeats.
+const EXCERPT_LEN: usize = 64;
+
+/// The string cut to [`EXCERPT_LEN`] characters, for error messages.
+pub(super) fn excerpt(text: &str) -> String {
+    text.chars().take(EXCERPT_LEN).collect()
 }

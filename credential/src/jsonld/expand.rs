@@ -4,6 +4,23 @@
 //!
 //! Keys are visited in sorted order (JavaScript order), as jsonld.js does,
 //! so the first undefined property reported is the one DIVOC reports.
+//!
+//! # Safe mode
+//!
+//! A signature over the RDF graph covers only what reaches the graph. In
+//! [`Mode::Safe`] (every signature check and every signing) anything that
+//! would silently drop out on the way there is an error instead, as in
+//! jsonld.js's `safe` mode: a node whose `@id` is a relative reference
+//! (its triples vanish, and the JSON around it could show anything), a
+//! type or `@type: @id` value that is relative or undefined, a `null`
+//! property or `@value`, a value with no node to hang on (free-floating),
+//! an object with only `@language`, a blank-node predicate; and, because a
+//! context in the document could rename any term, any `@context` in the
+//! document that is not the URL of a context the verifier holds (an inline
+//! context object is [`JsonLdError::ContextUntrusted`]).
+//!
+//! [`Mode::Compat`] keeps jsonld.js 2's default behaviour (drop and go on);
+//! only the differential tests against other JSON-LD processors use it.
 
 use std::sync::Arc;
 
@@ -71,6 +88,15 @@ pub(crate) struct ValueObject<'a> {
     pub(crate) language: Option<String>,
 }
 
+/// What to do with data that would not reach the RDF graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Refuse it (see the module docs): for signatures.
+    Safe,
+    /// Drop it, as jsonld.js 2 does by default.
+    Compat,
+}
+
 /// The active property of an expansion step.
 #[derive(Debug, Clone, Copy)]
 enum Active<'a> {
@@ -103,8 +129,12 @@ fn unsupported(feature: &str) -> JsonLdError {
 pub(crate) fn expand_document<'a>(
     store: &StoreInner,
     document: &'a Value,
+    mode: Mode,
 ) -> Result<Vec<Item<'a>>, JsonLdError> {
-    let expander = Expander { store };
+    let expander = Expander {
+        store,
+        safe: mode == Mode::Safe,
+    };
     let mut out = Vec::new();
     expander.expand(store.initial(), Active::Top, document, 0, &mut out)?;
     Ok(out)
@@ -112,6 +142,21 @@ pub(crate) fn expand_document<'a>(
 
 struct Expander<'s> {
     store: &'s StoreInner,
+    /// [`Mode::Safe`]: refuse what would drop out of the graph.
+    safe: bool,
+}
+
+/// What drops out of the graph, for [`JsonLdError::Dropped`].
+fn dropped(what: &'static str, key: &str) -> JsonLdError {
+    JsonLdError::Dropped {
+        what,
+        key: super::error::excerpt(key),
+    }
+}
+
+/// Whether an expanded identifier is a blank node identifier.
+fn is_blank(iri: &str) -> bool {
+    iri.starts_with("_:")
 }
 
 /// What a node's keyword entries said, gathered while visiting its keys.
@@ -165,10 +210,16 @@ impl<'s> Expander<'s> {
             Active::Top | Active::Graph => None,
         };
         match element {
-            Value::Null => Ok(()),
+            Value::Null => match active {
+                Active::Term(key) if self.safe => Err(dropped("a null value", key)),
+                _ => Ok(()),
+            },
             Value::Bool(_) | Value::Number(_) | Value::String(_) => {
                 // A scalar outside any property is dropped.
                 let Active::Term(key) = active else {
+                    if self.safe {
+                        return Err(dropped("a value outside any property", "@graph"));
+                    }
                     return Ok(());
                 };
                 // jsonld.js applies a property-scoped context to scalars
@@ -176,7 +227,16 @@ impl<'s> Expander<'s> {
                 // overridable as for objects.
                 let scoped = self.apply_scoped(ctx, property_def, true, true)?;
                 let ctx = scoped.as_ref().unwrap_or(ctx);
-                out.push(value_expand(ctx, key, element)?);
+                let item = value_expand(ctx, key, element)?;
+                if self.safe
+                    && let Item::Node(node) = &item
+                    && matches!(node.id, Some(NodeId::Relative))
+                {
+                    return Err(JsonLdError::RelativeIri {
+                        key: super::error::excerpt(key),
+                    });
+                }
+                out.push(item);
                 Ok(())
             }
             Value::Array(items) => {
@@ -233,6 +293,9 @@ impl<'s> Expander<'s> {
             ctx = scoped;
         }
         if let Some(local) = map.get("@context") {
+            if self.safe {
+                check_context_urls(local)?;
+            }
             let parsed = parse_local_context(local, false)?;
             ctx = process(self.store, &ctx, &parsed, None, true, false)?;
         }
@@ -274,6 +337,9 @@ impl<'s> Expander<'s> {
                     return Err(JsonLdError::UndefinedProperty {
                         property: key.to_owned(),
                     });
+                }
+                Expanded::Iri(predicate) if self.safe && is_blank(&predicate) => {
+                    return Err(dropped("a blank node predicate", key));
                 }
                 Expanded::Keyword(keyword) => self.keyword_entry(
                     &ctx,
@@ -320,7 +386,7 @@ impl<'s> Expander<'s> {
                 }
             }
         }
-        finish_object(entries, active, depth, out)
+        finish_object(entries, active, depth, self.safe, out)
     }
 
     #[allow(
@@ -348,6 +414,11 @@ impl<'s> Expander<'s> {
                 }
                 entries.node.id = Some(match expand_iri(ctx, s, false) {
                     Expanded::Iri(iri) => NodeId::Iri(iri),
+                    _ if self.safe => {
+                        return Err(JsonLdError::RelativeIri {
+                            key: "@id".to_owned(),
+                        });
+                    }
                     _ => NodeId::Relative,
                 });
             }
@@ -368,6 +439,11 @@ impl<'s> Expander<'s> {
                         .types
                         .push(match expand_iri(type_scoped, s, true) {
                             Expanded::Iri(iri) => Some(iri),
+                            _ if self.safe => {
+                                return Err(JsonLdError::UndefinedType {
+                                    value: super::error::excerpt(s),
+                                });
+                            }
                             _ => None,
                         });
                 }
@@ -443,8 +519,14 @@ fn finish_object<'a>(
     entries: Entries<'a>,
     active: Active<'a>,
     depth: usize,
+    safe: bool,
     out: &mut Vec<Item<'a>>,
 ) -> Result<(), JsonLdError> {
+    let free_key = match active {
+        Active::Term(key) => key,
+        Active::Top => "(top level)",
+        Active::Graph => "@graph",
+    };
     let Entries {
         mut node,
         value,
@@ -472,6 +554,9 @@ fn finish_object<'a>(
         };
         let Some(value) = value else {
             // `"@value": null` expands to nothing.
+            if safe {
+                return Err(dropped("a null @value", free_key));
+            }
             return Ok(());
         };
         if language.is_some() && (datatype.is_some() || !matches!(value, Scalar::Str(_))) {
@@ -486,6 +571,8 @@ fn finish_object<'a>(
                 datatype,
                 language,
             }));
+        } else if safe {
+            return Err(dropped("a value outside any property", free_key));
         }
         return Ok(());
     }
@@ -497,6 +584,9 @@ fn finish_object<'a>(
             ));
         }
         // An object with only @language expands to nothing.
+        if safe {
+            return Err(dropped("an object with only @language", free_key));
+        }
         return Ok(());
     }
     if let Some(items) = list {
@@ -505,6 +595,8 @@ fn finish_object<'a>(
         }
         if !active.is_free() {
             out.push(Item::List(items));
+        } else if safe {
+            return Err(dropped("a list outside any property", free_key));
         }
         return Ok(());
     }
@@ -525,6 +617,26 @@ fn finish_object<'a>(
     }
     out.push(Item::Node(Box::new(node)));
     Ok(())
+}
+
+/// Safe mode: a document's `@context` may only name contexts by URL (the
+/// store refuses URLs it does not hold). An inline definition, or `null`,
+/// could give any key any meaning.
+fn check_context_urls(local: &Value) -> Result<(), JsonLdError> {
+    let untrusted = || JsonLdError::ContextUntrusted {
+        reason: "the document defines terms itself; only context URLs are accepted",
+    };
+    match local {
+        Value::String(_) => Ok(()),
+        Value::Array(items) if items.iter().all(Value::is_string) => Ok(()),
+        Value::Array(_) | Value::Object(_) => Err(untrusted()),
+        Value::Null => Err(JsonLdError::ContextUntrusted {
+            reason: "the document resets the context (null)",
+        }),
+        Value::Bool(_) | Value::Number(_) => Err(JsonLdError::InvalidContext {
+            reason: "a context must be null, a URL, an object or an array",
+        }),
+    }
 }
 
 /// A JSON number as JavaScript sees it: a double.

@@ -85,6 +85,10 @@ const BUNDLED: &[(&[&str], &str)] = &[
         ],
         include_str!("../../contexts/vaccination-v2.jsonld"),
     ),
+    (
+        &[crate::model::HEALTHCERTS_CONTEXT],
+        include_str!("../../contexts/healthcerts-vaccination-v1.jsonld"),
+    ),
 ];
 
 /// A context document the store serves.

@@ -49,8 +49,12 @@ mod to_rdf;
 pub use error::JsonLdError;
 pub use loader::ContextStore;
 
+use crate::rdf::Graph;
+pub(crate) use expand::Mode;
+
 /// Canonical N-Quads (URDNA2015 as DIVOC's stack computes it) of a JSON-LD
-/// document, in strict mode: an undefined property is an error.
+/// document, in strict and safe mode: an undefined property is an error,
+/// and so is anything that would drop out of the graph (see `expand.rs`).
 ///
 /// The output is sorted, each line ends with `\n`, and it is exactly what
 /// DIVOC's stack (jsonld.js 2.0.2, rdf-canonize 1.2.0) hashes.
@@ -76,11 +80,54 @@ pub fn canonicalize(
     document: &serde_json::Value,
     store: &ContextStore,
 ) -> Result<String, JsonLdError> {
-    let expanded = expand::expand_document(store.inner(), document)?;
+    let (quads, blank_count) = quads(document, store, Mode::Safe)?;
+    crate::rdf::canonicalize(&quads, blank_count)
+}
+
+/// Canonical N-Quads and the graph they are made of, in safe mode: what a
+/// signature check hashes and what the verified view is read from.
+pub(crate) fn canonicalize_with_graph(
+    document: &serde_json::Value,
+    store: &ContextStore,
+) -> Result<(String, Graph), JsonLdError> {
+    let (quads, blank_count) = quads(document, store, Mode::Safe)?;
+    let nquads = crate::rdf::canonicalize(&quads, blank_count)?;
+    Ok((nquads, Graph::from_quads(&quads)))
+}
+
+/// The graph of a document, in safe mode, without canonicalizing it (for
+/// suites that sign the JSON itself, such as `eddsa-jcs-2022`).
+pub(crate) fn graph(
+    document: &serde_json::Value,
+    store: &ContextStore,
+) -> Result<Graph, JsonLdError> {
+    let (quads, _) = quads(document, store, Mode::Safe)?;
+    Ok(Graph::from_quads(&quads))
+}
+
+/// [`canonicalize`] in jsonld.js 2's default mode, which drops what does
+/// not reach the graph: only for differential tests against other
+/// processors, never for signatures.
+pub(crate) fn canonicalize_compat(
+    document: &serde_json::Value,
+    store: &ContextStore,
+) -> Result<String, JsonLdError> {
+    let (quads, blank_count) = quads(document, store, Mode::Compat)?;
+    crate::rdf::canonicalize(&quads, blank_count)
+}
+
+/// The document's statements, sorted and without duplicates, and the
+/// number of blank nodes they use.
+fn quads<'a>(
+    document: &'a serde_json::Value,
+    store: &ContextStore,
+    mode: Mode,
+) -> Result<(Vec<crate::rdf::Quad<'a>>, u32), JsonLdError> {
+    let expanded = expand::expand_document(store.inner(), document, mode)?;
     let (mut quads, blank_count) = to_rdf::to_quads(&expanded)?;
     // jsonld.js's node map never holds the same statement twice (e.g.
     // DIVOC's `feedbackUrl` and `infoUrl` both map to `schema:url`).
     quads.sort_unstable();
     quads.dedup();
-    crate::rdf::canonicalize(&quads, blank_count)
+    Ok((quads, blank_count))
 }

@@ -11,19 +11,21 @@
 //! string `"true"`); [`Lenient`] keeps whichever form the document used so a
 //! credential built here looks exactly like DIVOC's.
 
+mod health;
 mod lenient;
 mod request;
 mod vaccination;
 
 use thiserror::Error;
 
+pub use health::{CREDENTIALS_V2, HEALTHCERTS_CONTEXT, vaccination_certificate};
 pub use lenient::Lenient;
 pub use request::{
     CertificationRequest, Recipient, RequestAddress, RequestFacility, Vaccination, Vaccinator,
 };
 pub use vaccination::{
     ContextVersion, CredentialAddress, Evidence, Facility, IssuanceProfile, Person,
-    VaccinationCredential, VaccineCoding, Verifier,
+    VaccinationCredential, VaccineCoding, Verifier, is_absolute_iri,
 };
 
 /// Why a credential or request does not fit the model.

@@ -54,6 +54,10 @@ pub struct IssuanceProfile {
     pub feedback_base_url: String,
     /// Prefix of `infoUrl`; the certificate id is appended.
     pub info_base_url: String,
+    /// The issuer's name, as the VC 2.0 profile states it beside its id
+    /// (DIVOC's credentials name the issuer by URL only).
+    #[serde(default)]
+    pub issuer_name: String,
 }
 
 /// What the programme knows about the vaccine beyond the request (v2 only).
@@ -99,9 +103,13 @@ pub struct Person {
     /// Always `Person`.
     #[serde(rename = "type", default)]
     pub kind: String,
-    /// The identity document as a URI.
-    #[serde(default)]
-    pub id: String,
+    /// The identity document as an absolute IRI (`did:...`, `urn:...`),
+    /// when the request names one. A relative reference would take the
+    /// whole subject out of the signed graph, so [`VaccinationCredential::from_request`]
+    /// refuses one, and a missing identity leaves `id` out (the subject is
+    /// then a blank node of the graph).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The pre-enrollment code.
     #[serde(default)]
     pub ref_id: String,
@@ -229,7 +237,7 @@ pub struct Facility {
 }
 
 impl CredentialAddress {
-    fn from_request(a: &RequestAddress) -> Self {
+    pub(super) fn from_request(a: &RequestAddress) -> Self {
         Self {
             street_address: a.address_line1.clone(),
             street_address2: a.address_line2.clone(),
@@ -279,18 +287,9 @@ impl VaccinationCredential {
                 reason: format!("{} is not a known vaccination context", profile.context_url),
             }
         })?;
-        require(&request.pre_enrollment_code, "preEnrollmentCode")?;
-        require(&request.recipient.name, "recipient.name")?;
-        require(&request.vaccination.name, "vaccination.name")?;
-        require(&request.vaccination.date, "vaccination.date")?;
-        if request.vaccination.dose.is_empty() {
-            return Err(ModelError::MissingField {
-                field: "vaccination.dose",
-            });
-        }
-        require(certificate_id, "certificateId")?;
-
+        check_request(request, profile, certificate_id)?;
         let r = &request.recipient;
+        let identity = r.identity.trim();
         let age = match (&r.age, &r.dob) {
             (Some(age), _) if !age.is_empty() => Some(Lenient::Text(age.as_text())),
             (_, Some(dob)) => Some(Lenient::Text(
@@ -310,7 +309,7 @@ impl VaccinationCredential {
             ],
             credential_subject: Person {
                 kind: "Person".to_owned(),
-                id: r.identity.clone(),
+                id: (!identity.is_empty()).then(|| identity.to_owned()),
                 ref_id: request.pre_enrollment_code.clone(),
                 name: r.name.clone(),
                 gender: r.gender.clone(),
@@ -402,6 +401,62 @@ impl VaccinationCredential {
     }
 }
 
+/// What every profile requires of a request before building from it.
+pub(super) fn check_request(
+    request: &CertificationRequest,
+    profile: &IssuanceProfile,
+    certificate_id: &str,
+) -> Result<(), ModelError> {
+    require(&request.pre_enrollment_code, "preEnrollmentCode")?;
+    require(&request.recipient.name, "recipient.name")?;
+    require(&request.vaccination.name, "vaccination.name")?;
+    require(&request.vaccination.date, "vaccination.date")?;
+    if request.vaccination.dose.is_empty() {
+        return Err(ModelError::MissingField {
+            field: "vaccination.dose",
+        });
+    }
+    require(certificate_id, "certificateId")?;
+
+    let r = &request.recipient;
+    let identity = r.identity.trim();
+    if !identity.is_empty() && !is_absolute_iri(identity) {
+        return Err(ModelError::InvalidField {
+            field: "recipient.identity",
+            reason: "not an absolute IRI (e.g. did:passport:A1234567 or urn:uuid:…): a relative \
+                     reference would leave the holder out of what the signature covers"
+                .to_owned(),
+        });
+    }
+    for (field, base) in [
+        ("issuer", &profile.issuer),
+        ("certificate_base_url", &profile.certificate_base_url),
+    ] {
+        if !is_absolute_iri(base) {
+            return Err(ModelError::InvalidField {
+                field,
+                reason: "not an absolute IRI".to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An absolute IRI as RFC 3987 begins one: a scheme (a letter, then
+/// letters, digits, `+`, `-` or `.`), a colon, and something after it, with
+/// no white space or control characters. JSON-LD keeps anything with a
+/// colon; what has none is a relative reference and drops out of the graph.
+pub fn is_absolute_iri(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let mut scheme_chars = scheme.chars();
+    scheme_chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme_chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn require(value: &str, field: &'static str) -> Result<(), ModelError> {
     if value.trim().is_empty() {
         Err(ModelError::MissingField { field })
@@ -435,6 +490,23 @@ fn ymd(s: &str) -> Option<(u32, u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_iris() {
+        for iri in [
+            "did:passport:A123",
+            "urn:uuid:5f0c",
+            "https://moh.example.org/",
+            "did:web:moh.example.org#key-1",
+        ] {
+            assert!(is_absolute_iri(iri), "{iri}");
+        }
+        for not in [
+            "", "x", "12345", "urn", "#me", "../a", "urn:", "1a:b", "did:a b", ":x",
+        ] {
+            assert!(!is_absolute_iri(not), "{not}");
+        }
+    }
 
     #[test]
     fn age_counts_full_years() {

@@ -23,7 +23,16 @@ pub use error::ProofError;
 pub use parse::Proof;
 
 use crate::keys::sha256;
+use crate::rdf::{Graph, NodeRef, Object};
+use crate::view::{CredentialView, ViewError};
 use crate::{ContextStore, Error, KeyAlgorithm, PrivateKey, PublicKey};
+
+/// `sec:verificationMethod`, as every supported suite's context maps it.
+const SEC_VERIFICATION_METHOD: &str = "https://w3id.org/security#verificationMethod";
+/// `sec:proofPurpose`.
+const SEC_PROOF_PURPOSE: &str = "https://w3id.org/security#proofPurpose";
+/// `sec:assertionMethod`, the purpose `assertionMethod` expands to.
+const SEC_ASSERTION_METHOD: &str = "https://w3id.org/security#assertionMethod";
 
 /// Proof purpose of an issuer's proof on a credential: the only one
 /// [`verify`] accepts.
@@ -141,14 +150,21 @@ impl ProofOptions {
 }
 
 /// Proof that a document's signature was checked. Only [`verify`] makes one.
+///
+/// It holds the signed graph: read what the credential says with
+/// [`Verified::credential`], which reads the graph, never the JSON (two
+/// JSON texts with one graph carry one signature).
 #[derive(Debug)]
 pub struct Verified<'a> {
     document: &'a Value,
     proof: Proof,
+    graph: Graph,
 }
 
 impl<'a> Verified<'a> {
-    /// The document whose proof verified (proof included).
+    /// The document whose proof verified (proof included). Its JSON is not
+    /// what was signed (the graph is): decide and display from
+    /// [`Verified::credential`] instead.
     pub fn document(&self) -> &'a Value {
         self.document
     }
@@ -156,6 +172,16 @@ impl<'a> Verified<'a> {
     /// The proof that verified.
     pub fn proof(&self) -> &Proof {
         &self.proof
+    }
+
+    /// What the credential says, read from the signed graph.
+    ///
+    /// # Errors
+    ///
+    /// [`ViewError`] when the graph does not say one thing where one is
+    /// needed (two issuers, two names, a date that is not a date...).
+    pub fn credential(&self) -> Result<CredentialView, ViewError> {
+        CredentialView::read(&self.graph, self.document)
     }
 }
 
@@ -238,8 +264,9 @@ pub fn verify<'a>(
     };
     let mut unsigned = without_proof(signed);
     let config = suite.verify_config(proof.object(), &mut unsigned)?;
-    let proof_canonical = suite.canonicalize(&config, store)?;
-    let document_canonical = suite.canonicalize(&Value::Object(unsigned), store)?;
+    let (proof_canonical, proof_graph) = suite.canonicalize_signed(&config, store)?;
+    check_proof_graph(&proof_graph, proof.verification_method())?;
+    let (document_canonical, graph) = suite.canonicalize_signed(&Value::Object(unsigned), store)?;
     check_signature(
         prefix,
         &signature,
@@ -247,7 +274,37 @@ pub fn verify<'a>(
         &proof_canonical,
         &document_canonical,
     )?;
-    Ok(Verified { document, proof })
+    Ok(Verified {
+        document,
+        proof,
+        graph,
+    })
+}
+
+/// The key was looked up by the proof's JSON `verificationMethod`, and the
+/// purpose read from its JSON: the signed proof graph must say exactly
+/// that, one key and one purpose (`assertionMethod`), so that no rewrite of
+/// the proof's JSON can point the lookup at another key than the one whose
+/// signature is being checked.
+fn check_proof_graph(graph: &Graph, verification_method: &str) -> Result<(), ProofError> {
+    let mut methods = Vec::new();
+    let mut purposes = Vec::new();
+    for node in graph.subjects() {
+        methods.extend(graph.objects(node, SEC_VERIFICATION_METHOD));
+        purposes.extend(graph.objects(node, SEC_PROOF_PURPOSE));
+    }
+    let is_iri = |objects: &[&Object], expected: &str| matches!(objects, [Object::Node(NodeRef::Iri(iri))] if iri == expected);
+    if !is_iri(&methods, verification_method) {
+        return Err(ProofError::MalformedProof {
+            reason: "the signed proof does not name exactly the verificationMethod its JSON names",
+        });
+    }
+    if !is_iri(&purposes, SEC_ASSERTION_METHOD) {
+        return Err(ProofError::MalformedProof {
+            reason: "the signed proof does not state exactly the purpose assertionMethod",
+        });
+    }
+    Ok(())
 }
 
 /// Sign a document: returns it with a `proof` added.

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use super::jws;
 use super::parse::required_str;
 use super::{ProofError, ProofOptions, Suite};
+use crate::rdf::Graph;
 use crate::{ContextStore, Error, PrivateKey};
 
 type Object = Map<String, Value>;
@@ -38,6 +39,15 @@ pub(crate) trait ProofSuite: Sync {
 
     /// Canonical text of a proof configuration or document.
     fn canonicalize(&self, value: &Value, store: &ContextStore) -> Result<String, Error>;
+
+    /// What a signature check hashes, and the graph it was made of: the
+    /// graph of the very JSON that was hashed (for JCS, its JSON-LD
+    /// reading, which must then be safe too).
+    fn canonicalize_signed(
+        &self,
+        value: &Value,
+        store: &ContextStore,
+    ) -> Result<(String, Graph), Error>;
 
     /// Decodes the proof's signature member into the bytes that precede
     /// the hashes in the signing input, and the signature.
@@ -132,6 +142,14 @@ impl ProofSuite for JwsSignature2018 {
         Ok(crate::jsonld::canonicalize(value, store)?)
     }
 
+    fn canonicalize_signed(
+        &self,
+        value: &Value,
+        store: &ContextStore,
+    ) -> Result<(String, Graph), Error> {
+        Ok(crate::jsonld::canonicalize_with_graph(value, store)?)
+    }
+
     fn decode_signature(&self, proof: &Object) -> Result<(Vec<u8>, Vec<u8>), ProofError> {
         let parsed = jws::parse(required_str(proof, "jws")?, self.suite.key_algorithm())?;
         Ok((parsed.signing_prefix, parsed.signature))
@@ -209,6 +227,20 @@ impl ProofSuite for DataIntegrity {
         match self.canonicalization {
             Canonicalization::Rdfc => Ok(crate::jsonld::canonicalize(value, store)?),
             Canonicalization::Jcs => Ok(crate::jcs::canonicalize(value)?),
+        }
+    }
+
+    fn canonicalize_signed(
+        &self,
+        value: &Value,
+        store: &ContextStore,
+    ) -> Result<(String, Graph), Error> {
+        match self.canonicalization {
+            Canonicalization::Rdfc => Ok(crate::jsonld::canonicalize_with_graph(value, store)?),
+            Canonicalization::Jcs => Ok((
+                crate::jcs::canonicalize(value)?,
+                crate::jsonld::graph(value, store)?,
+            )),
         }
     }
 

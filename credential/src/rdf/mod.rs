@@ -12,8 +12,11 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
+mod graph;
 mod nquads;
 mod urdna2015;
+
+pub(crate) use graph::{Graph, Literal, NodeRef, Object};
 
 pub(crate) use nquads::cmp_utf16;
 pub(crate) use urdna2015::canonicalize;

@@ -51,7 +51,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -146,12 +146,15 @@ impl From<EnvelopeError> for RevocationError {
     }
 }
 
-/// How a credential is looked up: its issuer, certificate id and status entry.
+/// How a credential is looked up: its issuer, one certificate id and one
+/// status entry. A verifier builds these from the verified credential
+/// ([`CredentialView`](crate::CredentialView)), one per candidate id, never
+/// from the credential's JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateRef {
-    /// The credential's `issuer` (or `issuer.id`).
+    /// The credential's issuer.
     pub issuer: String,
-    /// `evidence[0].certificateId`, else the credential's `id`.
+    /// A certificate id the credential carries.
     pub certificate_id: Option<String>,
     /// The `credentialStatus` entry, if it has one.
     pub status_entry: Option<StatusEntry>,
@@ -167,41 +170,6 @@ pub struct StatusEntry {
 }
 
 impl CertificateRef {
-    /// What a credential document says about its identity.
-    pub fn from_document(document: &Value) -> Self {
-        let issuer = match document.get("issuer") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Object(o)) => o
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            _ => String::new(),
-        };
-        let certificate_id = document
-            .pointer("/evidence/0/certificateId")
-            .or_else(|| document.get("id"))
-            .and_then(|v| match v {
-                Value::String(s) if !s.is_empty() => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            });
-        let status_entry = document.get("credentialStatus").and_then(|s| {
-            let list = s.get("statusListCredential")?.as_str()?.to_owned();
-            let index = match s.get("statusListIndex")? {
-                Value::String(i) => i.parse().ok()?,
-                Value::Number(n) => n.as_u64()?,
-                _ => return None,
-            };
-            Some(StatusEntry { list, index })
-        });
-        Self {
-            issuer,
-            certificate_id,
-            status_entry,
-        }
-    }
-
     /// The suspension key: a hash of the issuer and the status entry or id.
     fn suspension_key(&self) -> Option<u64> {
         match (&self.status_entry, &self.certificate_id) {
@@ -237,6 +205,15 @@ pub fn numeric_id(id: &str) -> Option<u64> {
         && id.bytes().all(|b| b.is_ascii_digit())
         && (id == "0" || !id.starts_with('0'));
     if plain { id.parse().ok() } else { None }
+}
+
+/// A Bitstring Status List index as credentials write it: decimal digits
+/// (no sign, no leading zero unless it is `0`), within `u64`.
+pub fn parse_status_index(text: &str) -> Option<u64> {
+    let plain = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    if plain { text.parse().ok() } else { None }
 }
 
 /// What the revocation data says about a certificate.

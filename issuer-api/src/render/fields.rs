@@ -32,7 +32,7 @@ pub(crate) fn value(field: Field, credential: &VaccinationCredential, cx: &Conte
             .map(|d| date(d, cx))
             .unwrap_or_default(),
         Field::Gender => cx.labels.value(&subject.gender).to_owned(),
-        Field::Id => subject.id.clone(),
+        Field::Id => subject.id.clone().unwrap_or_default(),
         Field::RefId => subject.ref_id.clone(),
         Field::Nationality => subject.nationality.clone(),
         Field::Address => subject.address.one_line(),

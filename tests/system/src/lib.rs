@@ -220,6 +220,8 @@ pub async fn start_issuer(backend: Backend, registry_events: &str) -> Result<Iss
     options.config.outbox.poll_interval_ms = 50;
     options.config.outbox.retry_base_ms = 100;
     options.config.outbox.retry_max_ms = 1_000;
+    // A key rotation takes effect two refresh intervals after it is asked.
+    options.config.server.refresh_secs = 1;
     let schema = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {

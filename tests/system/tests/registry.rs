@@ -354,19 +354,33 @@ async fn registry_end_to_end(backend: Backend) {
     assert_eq!(verdicts[1]["rules"]["status"], "not_met");
     assert_eq!(verdicts[1]["rules"]["failed"][0]["id"], "two-doses");
 
-    // Rotation: a new issuer key signs from now; the old one retires. Old
-    // certificates stay valid under the retired key, new ones under the new.
-    let rotate_at = now().checked_add(Duration::from_millis(300)).unwrap();
-    s.client
+    // Rotation: a new issuer key signs from as soon as the issuer allows
+    // (every instance must hold it first: two of its refresh intervals);
+    // the old one retires then. Old certificates stay valid under the
+    // retired key, new ones under the new.
+    let rotated = s
+        .client
         .post(
             &s.issuer("/v1/admin/keys/rotate"),
             &s.issuer.service.admin,
-            &json!({"at": rotate_at.to_string()}),
+            &json!({"at": now().to_string()}),
             201,
         )
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    let from: Timestamp = rotated["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == format!("{ISSUER_DID}#key-2"))
+        .unwrap()["valid_from"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let wait = now().duration_until(from).unsigned_abs() + Duration::from_millis(50);
+    assert!(wait < Duration::from_secs(10), "rotation due in {wait:?}");
+    tokio::time::sleep(wait).await;
     let (_, after_rotation) = s.certify(request("E2E-NEWKEY", 1, 30)).await;
     assert_eq!(
         after_rotation["proof"]["verificationMethod"],

@@ -2,18 +2,36 @@
 //! one [`Verdict`].
 //!
 //! Checks run cheapest and most decisive first: payload, credential shape,
-//! proof, key lookup, issuer, signature (with strict JSON-LD: a term no
-//! context defines is refused, as it is not covered by the signature), the
-//! key's validity at issuance, revocation, then the validity dates. Display
-//! fields are filled in only once the signature has checked out.
+//! proof, key lookup, signature (in strict and safe JSON-LD: a term no
+//! context defines, and anything that would drop out of the graph, is
+//! refused, as it is not covered by the signature), then, on the verified
+//! credential only: issuer against the key's owner, the key's validity at
+//! issuance, revocation, the validity dates.
+//!
+//! # What is decided on
+//!
+//! The RDF suites sign the credential's graph, not its JSON, so after the
+//! signature check the engine reads nothing from the JSON: issuer, ids,
+//! status entries, dates and display fields come from
+//! [`credential::CredentialView`], read from the signed graph (its module
+//! docs say which DIVOC fields the signature binds, and how values that
+//! share an IRI are handled). A revocation check looks up every id the
+//! certificate could be listed under; when the issuer's revocation data is
+//! held but the certificate offers nothing to look up, the verdict carries
+//! `revocation_unknown`. The certificate's validity is its own
+//! (`expirationDate`, `validFrom`/`validUntil`) and its key's; DIVOC's
+//! `effectiveStart`/`effectiveUntil` are shown as the protection period
+//! (`checks.rs`).
 
+mod checks;
 mod dates;
+mod display;
 mod verdict;
 
 use credential::{
-    CertificateRef, ContextStore, Error as CredentialError, JsonLdError, KeyUseViolation,
+    CertificateRef, ContextStore, CredentialView, Error as CredentialError, JsonLdError,
     PayloadError, Proof, ProofError, PublicKey, RevocationStatus, RevocationStore, RulesList,
-    TrustList, VaccinationCredential,
+    TrustList,
 };
 use jiff::Timestamp;
 use serde_json::Value;
@@ -21,7 +39,6 @@ use serde_json::Value;
 pub use verdict::{DisplayFields, IssuerInfo, Reason, ReasonCode, Status, Verdict};
 
 use crate::Error;
-use dates::Edge;
 
 /// A key trusted directly, without a trust list (as DIVOC's verifier pins
 /// one key): any issuer, revocation only if a list is loaded.
@@ -191,6 +208,10 @@ impl Verifier {
     }
 
     /// Verify a credential document at `now`.
+    ///
+    /// The JSON is read only to find the proof and the key (which the
+    /// signature then vouches for); everything decided and shown after the
+    /// signature check comes from the signed graph ([`CredentialView`]).
     pub fn verify_document(&self, document: &Value, now: Timestamp) -> Verdict {
         if !is_credential(document) {
             return Verdict::new(Status::NotACertificate).with_reason(
@@ -215,8 +236,10 @@ impl Verifier {
         let mut verdict = Verdict::new(Status::Valid);
         verdict.suite = Some(proof.suite().to_string());
         let kid = proof.verification_method();
-        let credential_issuer = CertificateRef::from_document(document).issuer;
-        let Some(resolved) = self.resolve(kid, &credential_issuer) else {
+        // Only a hint, to choose among issuers sharing a key id: the signed
+        // graph's issuer is checked against the key's owner below.
+        let hint = issuer_hint(document);
+        let Some(resolved) = self.resolve(kid, hint) else {
             verdict.fail(
                 Status::UnknownIssuer,
                 ReasonCode::KeyUnknown,
@@ -224,75 +247,60 @@ impl Verifier {
             );
             return self.flag_stale_trust(verdict, now);
         };
+        let verified = match credential::verify(document, resolved.key, &self.contexts) {
+            Ok(verified) => verified,
+            Err(e) => {
+                verdict.fail(Status::Invalid, verify_reason(&e), e.to_string());
+                return verdict;
+            }
+        };
+        // The signature checked out: from here on, only the signed graph.
+        let credential = match verified.credential() {
+            Ok(credential) => credential,
+            Err(e) => {
+                verdict.fail(Status::Invalid, ReasonCode::ContentAmbiguous, e.to_string());
+                return verdict;
+            }
+        };
         if let Some(issuer) = &resolved.issuer
-            && issuer.id != credential_issuer
+            && issuer.id != credential.issuer
         {
             verdict.fail(
                 Status::Invalid,
                 ReasonCode::IssuerMismatch,
                 format!(
-                    "key {kid:?} belongs to {:?}, but the credential names {credential_issuer:?}",
-                    issuer.id
+                    "key {kid:?} belongs to {:?}, but the credential names {:?}",
+                    issuer.id, credential.issuer
                 ),
             );
             return verdict;
         }
-        if let Err(e) = credential::verify(document, resolved.key, &self.contexts) {
-            verdict.fail(Status::Invalid, verify_reason(&e), e.to_string());
-            return verdict;
-        }
-        // The signature checked out: from here on the content is the issuer's.
         verdict.issuer = resolved.issuer.or_else(|| {
             Some(IssuerInfo {
-                id: credential_issuer.clone(),
-                name: credential_issuer.clone(),
+                id: credential.issuer.clone(),
+                name: credential.issuer.clone(),
                 country: String::new(),
             })
         });
-        verdict.fields = Some(display_fields(document));
+        verdict.fields = Some(display::fields(&credential));
 
-        let issued = document
-            .get("validFrom")
-            .or_else(|| document.get("issuanceDate"))
-            .and_then(Value::as_str);
-        let issued = match issued.map(|t| (t, dates::parse(t, Edge::Start))) {
-            Some((_, Some(t))) => Some(t),
-            Some((text, None)) => {
-                verdict.fail(
-                    Status::Invalid,
-                    ReasonCode::DateInvalid,
-                    format!("issuance date {text:?} is not a date"),
-                );
-                return verdict;
-            }
-            None => None,
-        };
-        if let (Some(trusted), Some(issued)) = (resolved.trusted, issued)
-            && let Err(violation) = trusted.check_signing_time(issued)
-        {
-            {
-                let (code, message) = match violation {
-                    KeyUseViolation::BeforeValidity { valid_from } => (
-                        ReasonCode::KeyNotYetValid,
-                        format!("issued {issued}, before key {kid:?} was valid ({valid_from})"),
-                    ),
-                    KeyUseViolation::AfterValidity { valid_until } => (
-                        ReasonCode::KeyExpired,
-                        format!("issued {issued}, after key {kid:?} expired ({valid_until})"),
-                    ),
-                    KeyUseViolation::AfterCompromise { since } => (
-                        ReasonCode::KeyCompromised,
-                        format!("issued {issued}, after key {kid:?} was compromised ({since})"),
-                    ),
-                };
+        let issued = match checks::issued_at(&credential) {
+            Ok(issued) => issued,
+            Err((code, message)) => {
                 verdict.fail(Status::Invalid, code, message);
                 return verdict;
             }
+        };
+        if let (Some(trusted), Some(issued)) = (resolved.trusted, issued)
+            && let Err((code, message)) = checks::key_use(trusted, kid, issued)
+        {
+            verdict.fail(Status::Invalid, code, message);
+            return verdict;
         }
 
-        self.check_revocation(&mut verdict, document, now);
+        self.check_revocation(&mut verdict, &credential, now);
         if verdict.status == Status::Valid {
-            check_dates(&mut verdict, document, issued, now);
+            checks::dates(&mut verdict, &credential, now);
         }
         let verdict = self.flag_stale_trust(verdict, now);
         self.evaluate_rules(verdict, now)
@@ -342,9 +350,28 @@ impl Verifier {
         }
     }
 
-    fn check_revocation(&self, verdict: &mut Verdict, document: &Value, now: Timestamp) {
-        let cert = CertificateRef::from_document(document);
-        match self.revocations.check(&cert, now) {
+    /// Looks up every id the signed graph gives the certificate (and its
+    /// status entries): any revoked means revoked, any suspended suspended.
+    /// When the issuer's revocation data is held but the certificate offers
+    /// nothing to look up, the result is never plain valid.
+    fn check_revocation(&self, verdict: &mut Verdict, credential: &CredentialView, now: Timestamp) {
+        let lookups = checks::revocation_lookups(credential);
+        let mut status = if lookups.is_empty() {
+            self.revocations.check(
+                &CertificateRef {
+                    issuer: credential.issuer.clone(),
+                    certificate_id: None,
+                    status_entry: None,
+                },
+                now,
+            )
+        } else {
+            RevocationStatus::Good
+        };
+        for cert in &lookups {
+            status = checks::worse(status, self.revocations.check(cert, now));
+        }
+        match status {
             RevocationStatus::Revoked => {
                 verdict.fail(
                     Status::Revoked,
@@ -365,8 +392,16 @@ impl Verifier {
                     ReasonCode::RevocationUnknown,
                     format!(
                         "no revocation data for issuer {:?}: revocation not checked",
-                        cert.issuer
+                        credential.issuer
                     ),
+                );
+            }
+            RevocationStatus::Good if lookups.is_empty() => {
+                // Data for the issuer is held, but nothing to look up.
+                verdict.revocation_unknown = true;
+                verdict.push(
+                    ReasonCode::CertificateIdMissing,
+                    "the certificate carries no id or status entry to look up: revocation not checked",
                 );
             }
             RevocationStatus::Good => {
@@ -400,138 +435,26 @@ impl Verifier {
     }
 }
 
+/// A quick look at the JSON, to tell "not a credential at all" (any other
+/// JSON a QR code may hold) from a credential that fails its checks. Both
+/// spellings of the type key count; the signed graph decides the rest.
 fn is_credential(document: &Value) -> bool {
     let has_context = document.get("@context").is_some();
-    let is_vc = match document.get("type") {
+    let names_vc = |types: Option<&Value>| match types {
         Some(Value::Array(types)) => types.iter().any(|t| t == "VerifiableCredential"),
         Some(Value::String(t)) => t == "VerifiableCredential",
         _ => false,
     };
-    has_context && is_vc
+    has_context && (names_vc(document.get("type")) || names_vc(document.get("@type")))
 }
 
-fn check_dates(verdict: &mut Verdict, document: &Value, issued: Option<Timestamp>, now: Timestamp) {
-    let evidence = document.pointer("/evidence/0");
-    let text = |v: Option<&Value>| {
-        v.and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let starts = [
-        ("issuance date", issued.map(|t| t.to_string())),
-        (
-            "effectiveStart",
-            text(evidence.and_then(|e| e.get("effectiveStart"))),
-        ),
-    ];
-    let ends = [
-        ("validUntil", text(document.get("validUntil"))),
-        ("expirationDate", text(document.get("expirationDate"))),
-        (
-            "effectiveUntil",
-            text(evidence.and_then(|e| e.get("effectiveUntil"))),
-        ),
-    ];
-    for (name, value) in ends {
-        let Some(value) = value else { continue };
-        match dates::parse(&value, Edge::End) {
-            Some(end) if dates::after(now, end) => {
-                verdict.fail(
-                    Status::Expired,
-                    ReasonCode::Expired,
-                    format!("{name} {value} has passed"),
-                );
-                return;
-            }
-            Some(_) => {}
-            None => {
-                verdict.fail(
-                    Status::Invalid,
-                    ReasonCode::DateInvalid,
-                    format!("{name} {value:?} is not a date"),
-                );
-                return;
-            }
-        }
-    }
-    for (name, value) in starts {
-        let Some(value) = value else { continue };
-        match dates::parse(&value, Edge::Start) {
-            Some(start) if dates::before(now, start) => {
-                verdict.fail(
-                    Status::NotYetValid,
-                    ReasonCode::NotYetValid,
-                    format!("{name} {value} is in the future"),
-                );
-                return;
-            }
-            Some(_) => {}
-            None => {
-                verdict.fail(
-                    Status::Invalid,
-                    ReasonCode::DateInvalid,
-                    format!("{name} {value:?} is not a date"),
-                );
-                return;
-            }
-        }
-    }
-}
-
-fn display_fields(document: &Value) -> DisplayFields {
-    if let Ok(c) = VaccinationCredential::from_document(document) {
-        let s = &c.credential_subject;
-        let e = c.vaccination().cloned().unwrap_or_default();
-        let non_empty = |v: &str| (!v.is_empty()).then(|| v.to_owned());
-        return DisplayFields {
-            name: s.name.clone(),
-            age: s
-                .age
-                .as_ref()
-                .map(|a| a.as_text())
-                .filter(|a| !a.is_empty()),
-            dob: s.dob.clone().filter(|d| !d.is_empty()),
-            gender: s.gender.clone(),
-            vaccine: e.vaccine.clone(),
-            manufacturer: e.manufacturer.clone(),
-            dose: e.dose.as_text(),
-            total_doses: e.total_doses.as_text(),
-            date: e.date.clone(),
-            facility: [e.facility.name.clone(), e.facility.address.one_line()]
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-                .join(", "),
-            certificate_id: e.certificate_id.clone().unwrap_or_default(),
-            valid_until: non_empty(&e.effective_until),
-        };
-    }
-    // Any other credential: what a generic subject offers.
-    let subject = document.get("credentialSubject");
-    let get = |k: &str| {
-        subject
-            .and_then(|s| s.get(k))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    DisplayFields {
-        name: get("name"),
-        gender: get("gender"),
-        dob: subject
-            .and_then(|s| s.get("birthDate"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        certificate_id: document
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        valid_until: document
-            .get("validUntil")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        ..DisplayFields::default()
+/// The JSON's issuer, as a hint for choosing among issuers that share a
+/// key id (only the signed graph's issuer is trusted).
+fn issuer_hint(document: &Value) -> &str {
+    match document.get("issuer") {
+        Some(Value::String(s)) => s,
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or_default(),
+        _ => "",
     }
 }
 
@@ -552,7 +475,15 @@ fn payload_reason(e: &PayloadError) -> ReasonCode {
 
 fn verify_reason(e: &CredentialError) -> ReasonCode {
     match e {
-        CredentialError::JsonLd(JsonLdError::UndefinedProperty { .. }) => ReasonCode::UndefinedTerm,
+        CredentialError::JsonLd(
+            JsonLdError::UndefinedProperty { .. } | JsonLdError::UndefinedType { .. },
+        ) => ReasonCode::UndefinedTerm,
+        CredentialError::JsonLd(
+            JsonLdError::ContextUntrusted { .. } | JsonLdError::UnknownContext { .. },
+        ) => ReasonCode::ContextUntrusted,
+        CredentialError::JsonLd(JsonLdError::RelativeIri { .. } | JsonLdError::Dropped { .. }) => {
+            ReasonCode::DataNotSigned
+        }
         CredentialError::JsonLd(_) => ReasonCode::JsonLdInvalid,
         CredentialError::Proof(ProofError::BadSignature) => ReasonCode::SignatureInvalid,
         CredentialError::Proof(ProofError::WrongKeyAlgorithm { .. }) => {

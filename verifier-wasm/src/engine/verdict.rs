@@ -78,6 +78,15 @@ pub enum ReasonCode {
     UndefinedTerm,
     /// The credential is not JSON-LD this verifier can canonicalize.
     JsonLdInvalid,
+    /// The document defines terms itself (an inline `@context`) or names a
+    /// context the verifier does not hold.
+    ContextUntrusted,
+    /// Part of the document would not be covered by the signature (a
+    /// relative id, a `null`, a value outside any property).
+    DataNotSigned,
+    /// The signed data says several things where one is needed (two
+    /// issuers, two names, two vaccinations).
+    ContentAmbiguous,
     /// The signature does not match the credential.
     SignatureInvalid,
     /// The key named by the proof is of the wrong type for its suite.
@@ -104,6 +113,9 @@ pub enum ReasonCode {
     Suspended,
     /// No revocation data for this issuer: revocation not checked.
     RevocationUnknown,
+    /// The issuer's revocation data is held, but the certificate carries no
+    /// id or status entry to look up (revocation not checked).
+    CertificateIdMissing,
     /// The revocation data is past its next-update time.
     RevocationListStale,
     /// The trust list is past its next-update time.
@@ -135,23 +147,48 @@ pub struct DisplayFields {
     pub dob: Option<String>,
     /// Gender as recorded.
     pub gender: String,
-    /// Vaccine name.
+    /// Nationality, if the credential gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    /// Vaccine name (see `unbound`).
     pub vaccine: String,
-    /// Manufacturer.
+    /// Manufacturer (see `unbound`).
     pub manufacturer: String,
+    /// Batch (lot) number, if given (see `unbound`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
     /// Dose number.
     pub dose: String,
     /// Doses in the schedule.
     pub total_doses: String,
     /// Date of the dose.
     pub date: String,
+    /// First day of protection, as the issuer states it (DIVOC's
+    /// `effectiveStart`): information, not the certificate's validity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_start: Option<String>,
+    /// Last day of protection, as the issuer states it (DIVOC's
+    /// `effectiveUntil`): information, not the certificate's validity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_until: Option<String>,
     /// Where.
     pub facility: String,
-    /// Certificate id.
+    /// Certificate id (see `unbound`).
     pub certificate_id: String,
-    /// Valid until (`effectiveUntil` or `validUntil`), if given.
+    /// The certificate's own expiry (`validUntil` or `expirationDate`), if
+    /// it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
+    /// Every identifier the issuer signed for the vaccination (certificate
+    /// id, batch, vaccine, manufacturer, ICD-11 code), sorted: what the
+    /// signature covers when it does not bind which is which.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signed_values: Vec<String>,
+    /// Fields above whose role the signature does not bind (values that
+    /// share one IRI in the credential's context): show them as the
+    /// issuer's values, without claiming which is which.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unbound: Vec<&'static str>,
 }
 
 /// One verdict with its reasons.
