@@ -22,6 +22,7 @@ targets=(
   "graph_rewrite 4096 dict/jsonld.dict"
   "trust_list 8192 dict/lists.dict"
   "revocation_list 8192 dict/lists.dict"
+  "rules_list 8192 dict/lists.dict"
   "image_payload 16384 dict/image.dict"
   "frame_payload 20000 -"
 )

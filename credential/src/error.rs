@@ -12,6 +12,7 @@ pub use crate::model::ModelError;
 pub use crate::payload::PayloadError;
 pub use crate::proof::ProofError;
 pub use crate::revocation::RevocationError;
+pub use crate::rules::RulesListError;
 pub use crate::trust::TrustListError;
 pub use crate::view::ViewError;
 
@@ -40,6 +41,9 @@ pub enum Error {
     /// A revocation list was refused.
     #[error(transparent)]
     Revocation(#[from] RevocationError),
+    /// A verification rules list was refused.
+    #[error(transparent)]
+    Rules(#[from] RulesListError),
     /// A verified credential's graph does not say one thing where it must.
     #[error(transparent)]
     View(#[from] ViewError),

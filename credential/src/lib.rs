@@ -28,8 +28,8 @@
 //! Modules and what they hold: `model` (the typed DIVOC credential and
 //! issuance request), `jsonld` + `rdf` (strict JSON-LD expansion and
 //! URDNA2015), `jcs` (RFC 8785), `keys` and `proof` (suites), `payload`
-//! (the QR ZIP codec), `trust` and `revocation` (the registry's signed
-//! lists), `signed` (their envelope).
+//! (the QR ZIP codec), `trust`, `revocation` and `rules` (the registry's
+//! signed lists), `signed` (their envelope).
 
 mod error;
 mod jcs;
@@ -40,13 +40,14 @@ mod payload;
 mod proof;
 mod rdf;
 mod revocation;
+mod rules;
 mod signed;
 mod trust;
 mod view;
 
 pub use error::{
     Error, JsonLdError, KeyError, ModelError, PayloadError, ProofError, RevocationError,
-    TrustListError, ViewError,
+    RulesListError, TrustListError, ViewError,
 };
 pub use jcs::canonicalize as jcs_canonicalize;
 pub use jsonld::{ContextStore, canonicalize as canonicalize_rdf};
@@ -70,6 +71,19 @@ pub use revocation::{
     StatusEntry, hash_key as revocation_hash_key, numeric_id as revocation_numeric_id,
     parse_status_index,
 };
+pub use rules::{
+    Condition as RuleCondition, MAX_RULES_LIST_BYTES, Rule, RulesList,
+    is_valid_profile as is_valid_rules_profile,
+};
+
+/// The bounds a rules list is checked against (for services that take
+/// rules and describe them in their API).
+pub mod rules_limits {
+    pub use crate::rules::{
+        MAX_AGE, MAX_DAYS, MAX_DOSES, MAX_ID_LEN, MAX_RULES, MAX_TEXT_CHARS, MAX_TRANSLATIONS,
+        MAX_VACCINE_CHARS, MAX_VACCINES,
+    };
+}
 pub use trust::{
     KeyStatus, KeyUseViolation, MAX_TRUST_LIST_BYTES, TrustList, TrustedContext, TrustedIssuer,
     TrustedKey,

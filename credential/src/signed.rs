@@ -42,6 +42,16 @@ pub(crate) fn open(
     expected_type: &'static str,
     limit: usize,
 ) -> Result<Value, EnvelopeError> {
+    open_with_anchor(bytes, anchors, expected_type, limit).map(|(payload, _)| payload)
+}
+
+/// As [`open`], also returning which of `anchors` signed.
+pub(crate) fn open_with_anchor(
+    bytes: &[u8],
+    anchors: &[PublicKey],
+    expected_type: &'static str,
+    limit: usize,
+) -> Result<(Value, PublicKey), EnvelopeError> {
     if bytes.len() > limit {
         return Err(EnvelopeError::TooLarge {
             len: bytes.len(),
@@ -60,7 +70,7 @@ pub(crate) fn open(
         .verify_detached_jws(&envelope.signature, signed.as_bytes())
         .map_err(|_| EnvelopeError::BadSignature)?;
     match envelope.payload.get("type").and_then(Value::as_str) {
-        Some(t) if t == expected_type => Ok(envelope.payload),
+        Some(t) if t == expected_type => Ok((envelope.payload, anchor.clone())),
         other => Err(EnvelopeError::WrongType {
             expected: expected_type,
             found: other.unwrap_or("").to_owned(),

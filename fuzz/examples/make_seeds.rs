@@ -1,5 +1,6 @@
 //! Writes the seed corpora of `trust_list`, `revocation_list`,
-//! `image_payload` and `frame_payload` (`corpus/<target>/seed-*`).
+//! `rules_list`, `image_payload` and `frame_payload`
+//! (`corpus/<target>/seed-*`).
 //! Deterministic: run it again and git shows no change.
 //!
 //! `cargo run --release --example make_seeds` (in `fuzz/`; stable is fine).
@@ -126,6 +127,55 @@ fn trust_list(anchor: &PrivateKey) {
     // Signed by a key the target does not pin: the unknown-anchor path.
     let stranger = PrivateKey::from_ed25519_seed(&[0x11; 32]);
     write(t, "other-anchor.json", &empty.sign(&stranger).unwrap());
+    // An anchor rotation announced: the nextAnchor member.
+    let announcing = empty
+        .with_next_anchor(PrivateKey::from_ed25519_seed(&[0x12; 32]).public_key())
+        .unwrap();
+    write(t, "next-anchor.json", &announcing.sign(anchor).unwrap());
+}
+
+fn rules_list(anchor: &PrivateKey) {
+    use credential::{Rule, RuleCondition, RulesList};
+    let rule = |id: &str, text: &str, require: RuleCondition| Rule {
+        id: id.into(),
+        text: text.into(),
+        translations: Default::default(),
+        require,
+    };
+    let mut complete = rule("complete", "Vaccination schedule complete", RuleCondition::ScheduleComplete);
+    complete.translations.insert("hi".into(), "टीकाकरण पूरा".into());
+    let full = RulesList::new(
+        3,
+        ts("2026-11-27T00:00:00Z"),
+        ts("2026-11-28T00:00:00Z"),
+        "IN".into(),
+        "India, entry".into(),
+        vec![
+            complete,
+            rule("doses", "At least two doses", RuleCondition::MinDoses(2)),
+            rule("recent", "Last dose within 270 days", RuleCondition::MaxDaysSinceLastDose(270)),
+            rule("settled", "Last dose at least 14 days ago", RuleCondition::MinDaysSinceLastDose(14)),
+            rule(
+                "vaccines",
+                "An approved vaccine",
+                RuleCondition::VaccineIn(vec!["COVISHIELD".into(), "COVAXIN".into()]),
+            ),
+            rule("adult", "Aged 18 or over", RuleCondition::MinAge(18)),
+            rule("age", "Aged 65 or under", RuleCondition::MaxAge(65)),
+        ],
+    )
+    .unwrap();
+    write("rules_list", "full.json", &full.sign(anchor).unwrap());
+    let venue = RulesList::new(
+        1,
+        ts("2026-11-27T00:00:00Z"),
+        ts("2026-11-28T00:00:00Z"),
+        "venue-xx".into(),
+        String::new(),
+        vec![],
+    )
+    .unwrap();
+    write("rules_list", "empty.json", &venue.sign(anchor).unwrap());
 }
 
 fn revocation_list(anchor: &PrivateKey) {
@@ -322,5 +372,6 @@ fn main() {
     let anchor = PrivateKey::from_ed25519_seed(&ANCHOR_SEED);
     trust_list(&anchor);
     revocation_list(&anchor);
+    rules_list(&anchor);
     images();
 }

@@ -8,30 +8,29 @@
 //!   programme, keys, tokens);
 //! - `auditor`: reads certificates and the audit log, changes nothing.
 //!
-//! Tokens are `hcit_` and 256 random bits. Only their SHA-256 is stored: a
-//! fast hash is enough because the secret has full entropy (slow KDFs exist
-//! to protect low-entropy passwords), and it keeps authentication to one
-//! indexed lookup.
+//! Tokens are `hcit_` and 256 random bits. Only their SHA-256 is stored
+//! (`service_core::tokens`, shared with the key registry): a fast hash is
+//! enough because the secret has full entropy (slow KDFs exist to protect
+//! low-entropy passwords), and it keeps authentication to one indexed
+//! lookup.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use service_core::tokens;
 use tokio::sync::RwLock;
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
 use crate::config::OidcSettings;
 use crate::error::Error;
-use crate::ids::{hex, now_ms, random_bytes};
+use crate::ids::now_ms;
 use crate::store::{Store, TokenRecord};
 
 /// Prefix of API tokens, so leaked tokens are recognisable by scanners.
@@ -91,15 +90,7 @@ impl Principal {
 
     /// Fail unless the caller holds one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), Error> {
-        if roles.iter().any(|r| self.has(*r)) {
-            Ok(())
-        } else {
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(Error::Forbidden(format!(
-                "this needs the role {}",
-                names.join(" or ")
-            )))
-        }
+        tokens::require(self.roles.iter().copied(), roles).map_err(Error::Forbidden)
     }
 
     /// May certify (or correct) at a facility: admins anywhere, certifiers in scope.
@@ -124,9 +115,15 @@ impl Principal {
     }
 }
 
+impl tokens::Role for Role {
+    fn name(self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
 /// SHA-256 of a token, hex.
 fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    tokens::hash(token)
 }
 
 /// A token as listed (never the secret, never the hash).
@@ -205,13 +202,10 @@ pub async fn create_token(
             format!("{} tokens are not scoped to facilities", role.as_str()),
         ));
     }
-    let secret = format!(
-        "{TOKEN_PREFIX}{}",
-        URL_SAFE_NO_PAD.encode(random_bytes::<32>()?)
-    );
+    let secret = tokens::new_secret(TOKEN_PREFIX)?;
     let now = now_ms();
     let record = TokenRecord {
-        id: hex(&random_bytes::<8>()?),
+        id: tokens::new_id()?,
         token_hash: token_hash(&secret),
         role: role.as_str().to_owned(),
         facilities: serde_json::to_string(facilities).map_err(|e| Error::Corrupt(e.to_string()))?,
@@ -233,7 +227,7 @@ pub async fn create_token(
     tx.commit().await?;
     Ok(NewToken {
         info: TokenInfo::from_record(&record)?,
-        token: secret,
+        token: secret.to_string(),
     })
 }
 
@@ -273,14 +267,8 @@ pub async fn ensure_bootstrap_token(
         return Ok(None);
     }
     let new = create_token(store, Role::IssuerAdmin, &[], "bootstrap", None, "system").await?;
-    let path = data_dir.join("bootstrap-token");
-    // A stale file from an earlier database would hold a dead token.
-    match std::fs::remove_file(&path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.into()),
-    }
-    crate::keys::write_private_file(&path, format!("{}\n", new.token).as_bytes())?;
+    // A stale file from an earlier database would hold a dead token: replaced.
+    tokens::write_bootstrap_token(data_dir, &new.token)?;
     Ok(Some(Zeroizing::new(new.token)))
 }
 
@@ -303,15 +291,7 @@ impl Authenticator {
 
     /// Authenticate an `Authorization` header value.
     pub async fn authenticate(&self, header: Option<&str>) -> Result<Principal, Error> {
-        let header = header.ok_or(Error::Unauthenticated("missing bearer token"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(Error::Unauthenticated(
-                "Authorization must be 'Bearer <token>'",
-            ))?;
+        let token = tokens::bearer(header).map_err(|e| Error::Unauthenticated(e.message()))?;
         if token.starts_with(TOKEN_PREFIX) {
             return self.api_token(token).await;
         }

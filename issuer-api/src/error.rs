@@ -9,9 +9,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use service_core::seal::SealError;
 use thiserror::Error;
-use utoipa::ToSchema;
 
 /// Everything that can go wrong in the issuer.
 #[derive(Debug, Error)]
@@ -144,20 +143,22 @@ impl Error {
     }
 }
 
-/// The JSON error body every endpoint answers with.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
+pub use service_core::http::{ErrorBody, ErrorDetail, error_response};
+
+impl From<SealError> for Error {
+    fn from(e: SealError) -> Self {
+        match e {
+            SealError::Io(e) => Self::Io(e),
+            SealError::Malformed(what) => Self::Corrupt(format!("encrypted key is {what}")),
+            other => Self::Keys(other.to_string()),
+        }
+    }
 }
 
-/// One error: a stable code and a message for people.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable machine-readable code (`unknown_vaccine`, `dose_out_of_schedule`, `forbidden`, ...).
-    pub code: String,
-    /// What was wrong.
-    pub message: String,
+impl From<service_core::RandomError> for Error {
+    fn from(e: service_core::RandomError) -> Self {
+        Self::Keys(e.to_string())
+    }
 }
 
 /// An [`Error`] on its way out of a handler.
@@ -198,19 +199,4 @@ impl IntoResponse for AppError {
         }
         response
     }
-}
-
-/// An error body for a status with a code and message (used by layers that
-/// answer before a handler runs: body limit, timeout, load shedding).
-pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(ErrorBody {
-            error: ErrorDetail {
-                code: code.to_owned(),
-                message: message.to_owned(),
-            },
-        }),
-    )
-        .into_response()
 }

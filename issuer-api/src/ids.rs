@@ -17,9 +17,7 @@ const CERTIFICATE_ID_BYTES: usize = 10;
 
 /// Fill a buffer from the operating system's RNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
-    let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| Error::Keys(format!("OS random source failed: {e}")))?;
-    Ok(buf)
+    Ok(service_core::random_bytes::<N>()?)
 }
 
 /// A fresh certificate id.
@@ -88,15 +86,7 @@ pub fn rfc3339_ms(ms: i64) -> String {
     }
 }
 
-/// Hex of bytes, lower case.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use service_core::hex;
 
 #[cfg(test)]
 mod tests {

@@ -1,161 +1,33 @@
 //! The issuer's signing keys: generated on first start, stored encrypted
 //! at rest, published as a `did:web` document, rotated on a schedule.
 //!
-//! Private keys are PKCS#8 PEM encrypted with XChaCha20-Poly1305 under a
-//! 256-bit master key that never enters the database: it comes from
-//! `ISSUER_MASTER_KEY` (base64) or a file (`<data-dir>/master.key` by
-//! default, created 0600 on first start). The key id is bound to the
-//! ciphertext as associated data, so a stored key cannot be swapped for
-//! another row's. A random 192-bit nonce per encryption makes nonce reuse a
-//! non-issue without a counter.
+//! Private keys are PKCS#8 PEM sealed with `service_core::seal` (shared
+//! with the key registry): XChaCha20-Poly1305 under a 256-bit master key
+//! that never enters the database: it comes from `ISSUER_MASTER_KEY`
+//! (base64) or a file (`<data-dir>/master.key` by default, created 0600 on
+//! first start). The key id is bound to the ciphertext as associated data,
+//! so a stored key cannot be swapped for another row's.
 //!
 //! Rotation: a key signs from its `valid_from` until the next key's
 //! `valid_from`; every key stays published, so certificates signed by a
 //! retired key keep verifying.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::ids::{now_ms, random_bytes, rfc3339_ms};
 use crate::store::{KeyRecord, Store};
 
-/// Nonce bytes of XChaCha20-Poly1305.
-const NONCE_LEN: usize = 24;
-
-/// The 256-bit key that encrypts signing keys at rest. Zeroized on drop,
-/// redacted in `Debug`.
-#[derive(Clone)]
-pub struct MasterKey(Zeroizing<[u8; 32]>);
-
-impl std::fmt::Debug for MasterKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MasterKey(<redacted>)")
-    }
-}
-
-impl MasterKey {
-    /// Parse a base64 master key (32 bytes).
-    pub fn from_base64(text: &str) -> Result<Self, Error> {
-        let mut bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| Error::Keys("master key is not base64".into()))?;
-        let result = <[u8; 32]>::try_from(bytes.as_slice())
-            .map(|k| Self(Zeroizing::new(k)))
-            .map_err(|_| Error::Keys("master key must be 32 bytes".into()));
-        bytes.zeroize();
-        result
-    }
-
-    /// A fresh random master key.
-    pub fn generate() -> Result<Self, Error> {
-        Ok(Self(Zeroizing::new(random_bytes::<32>()?)))
-    }
-
-    /// The key as base64 (for writing the key file).
-    fn to_base64(&self) -> Zeroizing<String> {
-        Zeroizing::new(STANDARD.encode(self.0.as_slice()))
-    }
-
-    /// Load the master key: from the environment value if given, else from
-    /// the file, creating the file (mode 0600) if it does not exist.
-    pub fn load(env_value: Option<&str>, file: &Path) -> Result<Self, Error> {
-        if let Some(value) = env_value {
-            return Self::from_base64(value);
-        }
-        match std::fs::read_to_string(file) {
-            Ok(text) => Self::from_base64(&Zeroizing::new(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = Self::generate()?;
-                write_private_file(file, key.to_base64().as_bytes())?;
-                tracing::warn!(
-                    path = %file.display(),
-                    "generated a master key file next to the data: a development default. \
-                     In production set ISSUER_MASTER_KEY or --master-key-file from a secret store, \
-                     and back it up: without it the signing keys cannot be decrypted"
-                );
-                Ok(key)
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    fn cipher(&self) -> XChaCha20Poly1305 {
-        XChaCha20Poly1305::new(&(*self.0).into())
-    }
-
-    /// Encrypt, binding the ciphertext to `aad`: `base64(nonce || ciphertext)`.
-    pub fn encrypt(&self, plaintext: &[u8], aad: &[u8]) -> Result<String, Error> {
-        let nonce_bytes = random_bytes::<NONCE_LEN>()?;
-        let nonce = XNonce::from(nonce_bytes);
-        let ciphertext = self
-            .cipher()
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .map_err(|_| Error::Keys("encryption failed".into()))?;
-        let mut out = nonce_bytes.to_vec();
-        out.extend_from_slice(&ciphertext);
-        Ok(STANDARD.encode(out))
-    }
-
-    /// Decrypt what [`MasterKey::encrypt`] produced with the same `aad`.
-    pub fn decrypt(&self, stored: &str, aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let bytes = STANDARD
-            .decode(stored)
-            .map_err(|_| Error::Corrupt("encrypted key is not base64".into()))?;
-        let (nonce, ciphertext) = bytes
-            .split_at_checked(NONCE_LEN)
-            .ok_or_else(|| Error::Corrupt("encrypted key is too short".into()))?;
-        let nonce =
-            XNonce::try_from(nonce).map_err(|_| Error::Corrupt("encrypted key nonce".into()))?;
-        self.cipher()
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: ciphertext,
-                    aad,
-                },
-            )
-            .map(Zeroizing::new)
-            .map_err(|_| {
-                Error::Keys(
-                    "cannot decrypt a signing key: wrong master key, or the stored key was altered"
-                        .into(),
-                )
-            })
-    }
-}
-
-/// Write a file readable by its owner only.
-pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    Ok(())
-}
+pub use service_core::seal::{MasterKey, write_private_file};
 
 /// One of the issuer's keys, decrypted.
 #[derive(Clone)]
@@ -483,38 +355,6 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn encryption_round_trips_and_binds_the_key_id() {
-        let master = MasterKey::generate().unwrap();
-        let stored = master.encrypt(b"secret pem", b"key-1").unwrap();
-        assert_eq!(
-            master.decrypt(&stored, b"key-1").unwrap().as_slice(),
-            b"secret pem"
-        );
-        // Another row's id: refused.
-        assert!(master.decrypt(&stored, b"key-2").is_err());
-        // Another master key: refused.
-        let other = MasterKey::generate().unwrap();
-        assert!(other.decrypt(&stored, b"key-1").is_err());
-        // Tampered ciphertext: refused.
-        let mut bytes = STANDARD.decode(&stored).unwrap();
-        let last = bytes.len() - 1;
-        bytes[last] ^= 1;
-        assert!(master.decrypt(&STANDARD.encode(bytes), b"key-1").is_err());
-        // The plaintext does not appear in the stored form.
-        assert!(!stored.contains("secret"));
-    }
-
-    #[test]
-    fn master_key_debug_is_redacted_and_length_checked() {
-        let master = MasterKey::generate().unwrap();
-        let text = master.to_base64();
-        assert_eq!(format!("{master:?}"), "MasterKey(<redacted>)");
-        assert!(MasterKey::from_base64(&text).is_ok());
-        assert!(MasterKey::from_base64(&STANDARD.encode([0u8; 16])).is_err());
-        assert!(MasterKey::from_base64("not base64!").is_err());
-    }
 
     #[test]
     fn detached_jws_verifies_over_header_and_payload() {

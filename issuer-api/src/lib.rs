@@ -115,7 +115,7 @@ pub struct Service {
 /// Open storage, keys and programme; create the first key and the
 /// bootstrap token on first start.
 pub async fn open(options: Options) -> Result<Service, Error> {
-    std::fs::create_dir_all(&options.data_dir)?;
+    service_core::seal::create_private_dir(&options.data_dir)?;
     let store = match &options.database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Store::open_postgres(url, options.postgres_schema.as_deref()).await?

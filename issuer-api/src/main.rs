@@ -15,7 +15,6 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use issuer_api::auth::Role;
 use issuer_api::{ConfigFile, Options, app, open, spawn_background};
-use tracing_subscriber::EnvFilter;
 use zeroize::Zeroizing;
 
 #[derive(Debug, Parser)]
@@ -147,19 +146,7 @@ fn options(global: &Global) -> anyhow::Result<Options> {
 }
 
 fn init_tracing(json: bool) {
-    let filter = EnvFilter::try_from_env("ISSUER_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    // Colours only on a terminal: log files and collectors get plain text.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+    service_core::telemetry::init_tracing("ISSUER_LOG", "info,sqlx=warn,tower_http=info", json);
 }
 
 #[tokio::main]
@@ -236,7 +223,7 @@ async fn serve(options: Options, listen: SocketAddr) -> anyhow::Result<()> {
     let tasks = spawn_background(&state, stop_rx);
     let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(service_core::shutdown::shutdown_signal())
         .await?;
     tracing::info!("shutting down: finishing background work");
     let _ = stop_tx.send(true);
@@ -245,28 +232,6 @@ async fn serve(options: Options, listen: SocketAddr) -> anyhow::Result<()> {
     }
     state.issuer.store.close().await;
     Ok(())
-}
-
-/// SIGTERM (orchestrators) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }
 
 async fn export_public(options: Options, format: KeyFormat) -> anyhow::Result<()> {

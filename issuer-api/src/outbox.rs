@@ -44,14 +44,11 @@ const MAX_ERROR_LEN: usize = 300;
 /// An HTTP client for outbound calls (webhooks, registry, JWKS), with
 /// rustls and the ring provider.
 pub fn http_client(timeout_ms: u64) -> Result<reqwest::Client, Error> {
-    // Installing twice is refused harmlessly; the first provider stays.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(Duration::from_millis(timeout_ms))
-        .connect_timeout(Duration::from_millis(timeout_ms.min(5_000)))
-        .user_agent(concat!("issuer-api/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Config(format!("HTTP client: {e}")))
+    service_core::client::http_client(
+        timeout_ms,
+        concat!("issuer-api/", env!("CARGO_PKG_VERSION")),
+    )
+    .map_err(|e| Error::Config(format!("HTTP client: {e}")))
 }
 
 /// Backoff after `attempts` failures: base * 2^(attempts-1), capped.

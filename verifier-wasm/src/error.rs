@@ -15,6 +15,9 @@ pub enum Error {
     /// The revocation list was refused.
     #[error(transparent)]
     Revocation(#[from] credential::RevocationError),
+    /// The verification rules list was refused.
+    #[error(transparent)]
+    Rules(#[from] credential::RulesListError),
     /// A key could not be read.
     #[error(transparent)]
     Key(#[from] credential::KeyError),

@@ -17,6 +17,7 @@
 
 mod engine;
 mod error;
+pub mod rules;
 
 pub use engine::{
     DisplayFields, IssuerInfo, PinnedKey, Reason, ReasonCode, Status, Verdict, Verifier,

@@ -5,6 +5,7 @@
 //! await init();
 //! const v = WasmVerifier.fromTrustList(trustListBytes, [anchorJwkOrPem]);
 //! v.loadRevocations(revocationBytes);
+//! v.loadRules(rulesBytes); // optional: a verifier profile's rules
 //! const verdict = v.scanFrame(imageData.data, 640, 480, Date.now());
 //! if (verdict === undefined) { /* no QR in this frame: try the next */ }
 //! else if (verdict.status === 'valid' && !verdict.revocation_unknown) { ... }
@@ -67,6 +68,9 @@ struct TrustState {
     issuers: Vec<crate::IssuerInfo>,
     revocation_version: Option<u64>,
     revocation_stale: bool,
+    rules_profile: Option<String>,
+    rules_version: Option<u64>,
+    rules_stale: bool,
 }
 
 #[wasm_bindgen]
@@ -113,6 +117,16 @@ impl WasmVerifier {
     #[wasm_bindgen(js_name = loadRevocations)]
     pub fn load_revocations(&mut self, list: &[u8]) -> Result<(), JsError> {
         Ok(self.verifier.load_revocations(list)?)
+    }
+
+    /// Load a verifier profile's signed rules list (`GET /v1/rules/{profile}`
+    /// from the registry). Verdicts of valid certificates then carry
+    /// `rules: {status: 'passed' | 'not_met', failed: [{id, text}]}`; the
+    /// rules never change `status`. An older list of the same profile is
+    /// refused as a rollback.
+    #[wasm_bindgen(js_name = loadRules)]
+    pub fn load_rules(&mut self, list: &[u8]) -> Result<(), JsError> {
+        Ok(self.verifier.set_rules(list)?)
     }
 
     /// Verify scanned bytes (a QR payload: ZIP, `B64:` text, JSON) at
@@ -189,6 +203,9 @@ impl WasmVerifier {
                 .unwrap_or_default(),
             revocation_version: revocations.version(),
             revocation_stale: revocations.is_stale(now),
+            rules_profile: self.verifier.rules().map(|r| r.profile.clone()),
+            rules_version: self.verifier.rules().map(|r| r.version),
+            rules_stale: self.verifier.rules().is_some_and(|r| r.is_stale(now)),
         })
     }
 }

@@ -9,13 +9,24 @@
 //!      "keys": [{"kid": "did:example:moh#key-1", "alg": "EdDSA", "publicKeyJwk": {...},
 //!                "validFrom": "2021-01-01T00:00:00Z", "validUntil": null,
 //!                "status": "active" | "retired" | "compromised", "compromisedAt": null}]}],
-//!    "contexts": [{"url": "https://example.org/ctx/v1", "document": {...}}]},
+//!    "contexts": [{"url": "https://example.org/ctx/v1", "document": {...}}],
+//!    "nextAnchor": {"kty": "OKP", "crv": "Ed25519", "x": "..."}},
 //!  "anchor": "<RFC 7638 thumbprint of the anchor key>",
 //!  "signature": "<detached JWS, EdDSA, over the JCS bytes of payload>"}
 //! ```
 //!
 //! Key ids are exactly what credentials put in `proof.verificationMethod`
 //! (`did:india` for CoWIN's legacy certificates).
+//!
+//! **Anchor rotation.** The registry announces its next anchor key in
+//! `nextAnchor`, inside lists signed by the current anchor; once verifiers
+//! have had time to sync, it signs with the new key. A verifier that pins
+//! the old anchor and loads an announcing list starts trusting the
+//! successor too (the announcement is covered by the old anchor's
+//! signature), so the first list signed by the successor is accepted; from
+//! then on the predecessor is no longer needed (`verifier-wasm` drops it).
+//! An announcement in a list the verifier refuses (unknown anchor, bad
+//! signature, rollback) is never followed.
 
 use std::collections::HashMap;
 
@@ -175,6 +186,12 @@ pub struct TrustList {
     pub issuers: Vec<TrustedIssuer>,
     /// Extra JSON-LD contexts.
     pub contexts: Vec<TrustedContext>,
+    /// The anchor key that will sign lists after this one, if the registry
+    /// is rotating its anchor (Ed25519).
+    pub next_anchor: Option<PublicKey>,
+    /// The anchor that signed this list ([`Self::verify`] fills it in;
+    /// `None` for a list built with [`Self::new`]).
+    pub signed_by: Option<PublicKey>,
     /// Key id -> (issuer, key) positions. One id may name keys of several
     /// issuers: DIVOC's default `did:india` is used by more than one country.
     index: HashMap<String, Vec<(usize, usize)>>,
@@ -191,6 +208,8 @@ struct WireList {
     issuers: Vec<WireIssuer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     contexts: Vec<TrustedContext>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_anchor: Option<Value>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -241,8 +260,18 @@ impl TrustList {
             next_update,
             issuers,
             contexts,
+            next_anchor: None,
+            signed_by: None,
             index,
         })
+    }
+
+    /// Announce the anchor key that will sign the lists after this one.
+    /// Only Ed25519 anchors are accepted, as [`Self::verify`] requires.
+    pub fn with_next_anchor(mut self, next: PublicKey) -> Result<Self, TrustListError> {
+        check_next_anchor(&next)?;
+        self.next_anchor = Some(next);
+        Ok(self)
     }
 
     /// Open a signed trust list: check size, the anchor, the signature, the
@@ -252,7 +281,8 @@ impl TrustList {
         anchors: &[PublicKey],
         held_version: Option<u64>,
     ) -> Result<Self, TrustListError> {
-        let payload = signed::open(bytes, anchors, TYPE, MAX_TRUST_LIST_BYTES)?;
+        let (payload, signer) =
+            signed::open_with_anchor(bytes, anchors, TYPE, MAX_TRUST_LIST_BYTES)?;
         let wire: WireList =
             serde_json::from_value(payload).map_err(|e| TrustListError::Malformed {
                 reason: e.to_string(),
@@ -275,13 +305,31 @@ impl TrustList {
             .into_iter()
             .map(from_wire_issuer)
             .collect::<Result<Vec<_>, _>>()?;
-        let list = Self::new(
+        let next_anchor = wire
+            .next_anchor
+            .as_ref()
+            .map(|jwk| {
+                let key = PublicKey::from_jwk(jwk).map_err(|e| TrustListError::Malformed {
+                    reason: format!("nextAnchor: {e}"),
+                })?;
+                check_next_anchor(&key)?;
+                if key == signer {
+                    return Err(TrustListError::Malformed {
+                        reason: "nextAnchor is the anchor that signed the list".to_owned(),
+                    });
+                }
+                Ok(key)
+            })
+            .transpose()?;
+        let mut list = Self::new(
             wire.version,
             wire.issued_at,
             wire.next_update,
             issuers,
             wire.contexts,
         )?;
+        list.next_anchor = next_anchor;
+        list.signed_by = Some(signer);
         // Prove the extra contexts load now, not at the first scan.
         list.context_store()?;
         Ok(list)
@@ -296,6 +344,7 @@ impl TrustList {
             next_update: self.next_update,
             issuers: self.issuers.iter().map(to_wire_issuer).collect(),
             contexts: self.contexts.clone(),
+            next_anchor: self.next_anchor.as_ref().map(PublicKey::to_jwk),
         };
         let payload = serde_json::to_value(wire).map_err(|e| TrustListError::Malformed {
             reason: e.to_string(),
@@ -351,6 +400,19 @@ impl TrustList {
                 })?;
         }
         Ok(store)
+    }
+}
+
+fn check_next_anchor(key: &PublicKey) -> Result<(), TrustListError> {
+    if key.algorithm() == KeyAlgorithm::Ed25519 {
+        Ok(())
+    } else {
+        Err(TrustListError::Malformed {
+            reason: format!(
+                "nextAnchor is a {} key; anchors are Ed25519",
+                key.algorithm()
+            ),
+        })
     }
 }
 

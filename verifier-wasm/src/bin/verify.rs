@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! verify [--trust-list FILE --anchor KEYFILE] [--key KEYFILE --kid ID]...
-//!        [--revocations FILE] [--now RFC3339] [--json] INPUT...
+//!        [--revocations FILE] [--rules FILE] [--now RFC3339] [--json] INPUT...
 //! verify --decode-only INPUT...
 //! ```
 //!
@@ -30,6 +30,7 @@ mod cli {
     use jiff::Timestamp;
     use serde_json::json;
     use verifier_wasm::qr::{self, QrError};
+    use verifier_wasm::rules::RulesStatus;
     use verifier_wasm::{PinnedKey, ReasonCode, Status, Verdict, Verifier};
 
     /// The most bytes read from one input file: an image from a flatbed
@@ -61,6 +62,11 @@ mod cli {
         /// Signed revocation list (snapshot), checked against --anchor.
         #[arg(long, value_name = "FILE", requires = "anchor")]
         revocations: Option<PathBuf>,
+        /// Signed verification rules of a verifier profile (the registry's
+        /// `/v1/rules/{profile}`), checked against --anchor: valid
+        /// certificates are reported with the rules passed or not met.
+        #[arg(long, value_name = "FILE", requires = "anchor")]
+        rules: Option<PathBuf>,
         /// Verify as of this moment instead of now (RFC 3339).
         #[arg(long, value_name = "RFC3339")]
         now: Option<Timestamp>,
@@ -148,6 +154,12 @@ mod cli {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
             verifier
                 .load_revocations(&bytes)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if let Some(path) = &args.rules {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            verifier
+                .set_rules(&bytes)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         Ok(verifier)
@@ -347,6 +359,7 @@ mod cli {
             "issuer": v.issuer.as_ref().map(|i| &i.name),
             "issuer_id": v.issuer.as_ref().map(|i| &i.id),
             "fields": v.fields,
+            "rules": v.rules,
         });
         value.to_string()
     }
@@ -378,6 +391,17 @@ mod cli {
         }
         if let Some(suite) = &v.suite {
             text.push_str(&format!("\n  proof: {suite}"));
+        }
+        if let Some(rules) = &v.rules {
+            match rules.status {
+                RulesStatus::Passed => text.push_str("\n  rules: passed"),
+                RulesStatus::NotMet => {
+                    text.push_str("\n  rules: NOT MET");
+                    for failed in &rules.failed {
+                        text.push_str(&format!("\n  - {}: {}", failed.id, failed.text));
+                    }
+                }
+            }
         }
         for r in &v.reasons {
             text.push_str(&format!(

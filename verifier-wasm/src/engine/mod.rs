@@ -30,7 +30,8 @@ mod verdict;
 
 use credential::{
     CertificateRef, ContextStore, CredentialView, Error as CredentialError, JsonLdError,
-    PayloadError, Proof, ProofError, PublicKey, RevocationStatus, RevocationStore, TrustList,
+    PayloadError, Proof, ProofError, PublicKey, RevocationStatus, RevocationStore, RulesList,
+    TrustList,
 };
 use jiff::Timestamp;
 use serde_json::Value;
@@ -60,8 +61,12 @@ enum Trust {
 pub struct Verifier {
     trust: Trust,
     anchors: Vec<PublicKey>,
+    /// Anchor hand-overs followed and not yet completed: (predecessor,
+    /// successor). See [`Verifier::update_trust_list`].
+    handovers: Vec<(PublicKey, PublicKey)>,
     contexts: ContextStore,
     revocations: RevocationStore,
+    rules: Option<RulesList>,
 }
 
 /// The key a proof resolved to, and the issuer behind it.
@@ -80,12 +85,17 @@ impl Verifier {
         }
         let list = TrustList::verify(list, &anchors, None)?;
         let contexts = list.context_store()?;
-        Ok(Self {
-            trust: Trust::List(Box::new(list)),
+        let mut verifier = Self {
+            trust: Trust::Pinned(Vec::new()),
             anchors,
+            handovers: Vec::new(),
             contexts,
             revocations: RevocationStore::new(),
-        })
+            rules: None,
+        };
+        verifier.follow_anchor_handover(&list);
+        verifier.trust = Trust::List(Box::new(list));
+        Ok(verifier)
     }
 
     /// A verifier trusting exactly these keys. `anchors` may be empty; then
@@ -94,12 +104,21 @@ impl Verifier {
         Self {
             trust: Trust::Pinned(keys),
             anchors,
+            handovers: Vec::new(),
             contexts: ContextStore::bundled(),
             revocations: RevocationStore::new(),
+            rules: None,
         }
     }
 
     /// Replace the trust list with a newer one (an older one is a rollback).
+    ///
+    /// Anchor rotation: a list that names a `nextAnchor`, accepted under a
+    /// pinned anchor, makes the successor an anchor too (the announcement is
+    /// covered by the pinned anchor's signature), so the registry's first
+    /// list signed by the successor is accepted; accepting it completes the
+    /// hand-over and the predecessor is no longer trusted. Nothing in a
+    /// refused list is followed.
     pub fn update_trust_list(&mut self, list: &[u8]) -> Result<(), Error> {
         let held = match &self.trust {
             Trust::List(l) => Some(l.version),
@@ -107,8 +126,49 @@ impl Verifier {
         };
         let list = TrustList::verify(list, &self.anchors, held)?;
         self.contexts = list.context_store()?;
+        self.follow_anchor_handover(&list);
         self.trust = Trust::List(Box::new(list));
         Ok(())
+    }
+
+    /// The anchors trusted now: the pinned ones, plus successors announced
+    /// in accepted lists, minus predecessors whose hand-over completed (a
+    /// verifier that keeps state across restarts stores these).
+    pub fn anchors(&self) -> &[PublicKey] {
+        &self.anchors
+    }
+
+    fn follow_anchor_handover(&mut self, list: &TrustList) {
+        if let Some(signer) = &list.signed_by
+            && let Some(done) = self.handovers.iter().position(|(_, next)| next == signer)
+        {
+            let (predecessor, _) = self.handovers.remove(done);
+            self.anchors.retain(|a| *a != predecessor);
+        }
+        if let (Some(signer), Some(next)) = (&list.signed_by, &list.next_anchor)
+            && !self.anchors.contains(next)
+        {
+            self.anchors.push(next.clone());
+            self.handovers.push((signer.clone(), next.clone()));
+        }
+    }
+
+    /// Load the verification rules of a verifier profile: a signed rules
+    /// list, checked against the anchors. A list of the profile held that is
+    /// older than it is a rollback. Verdicts of valid certificates then carry
+    /// the rules' outcome (`Verdict::rules`); rules never change the status.
+    pub fn set_rules(&mut self, list: &[u8]) -> Result<(), Error> {
+        if self.anchors.is_empty() {
+            return Err(Error::NoAnchor);
+        }
+        let held = self.rules.as_ref().map(|r| (r.profile.as_str(), r.version));
+        self.rules = Some(RulesList::verify(list, &self.anchors, held)?);
+        Ok(())
+    }
+
+    /// The rules list held, if any.
+    pub fn rules(&self) -> Option<&RulesList> {
+        self.rules.as_ref()
     }
 
     /// Apply a signed revocation snapshot or delta.
@@ -242,7 +302,31 @@ impl Verifier {
         if verdict.status == Status::Valid {
             checks::dates(&mut verdict, &credential, now);
         }
-        self.flag_stale_trust(verdict, now)
+        let verdict = self.flag_stale_trust(verdict, now);
+        self.evaluate_rules(verdict, now)
+    }
+
+    /// After the verdict, and only for a valid certificate: the loaded
+    /// profile's rules over the verdict's facts. The status is left as it is.
+    fn evaluate_rules(&self, mut verdict: Verdict, now: Timestamp) -> Verdict {
+        if let (Some(rules), Status::Valid, Some(fields)) =
+            (&self.rules, verdict.status, &verdict.fields)
+        {
+            let facts = crate::rules::Facts {
+                dose: fields.dose.trim().parse().ok(),
+                total_doses: fields.total_doses.trim().parse().ok(),
+                vaccination_date: crate::rules::parse_day(&fields.date),
+                vaccines: [&fields.vaccine]
+                    .into_iter()
+                    .filter(|v| !v.trim().is_empty())
+                    .cloned()
+                    .collect(),
+                birth_date: fields.dob.as_deref().and_then(crate::rules::parse_day),
+                age: fields.age.as_deref().and_then(|a| a.trim().parse().ok()),
+            };
+            verdict.rules = Some(crate::rules::evaluate(rules, &facts, now));
+        }
+        verdict
     }
 
     fn resolve(&self, kid: &str, credential_issuer: &str) -> Option<Resolved<'_>> {

@@ -215,6 +215,10 @@ pub struct Verdict {
     /// Display fields, when the signature checked out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<DisplayFields>,
+    /// The verifier profile's rules, evaluated when rules are loaded and the
+    /// certificate is valid; they never change `status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<crate::rules::RulesOutcome>,
 }
 
 impl Verdict {
@@ -228,6 +232,7 @@ impl Verdict {
             suite: None,
             issuer: None,
             fields: None,
+            rules: None,
         }
     }
 

@@ -1,0 +1,126 @@
+-- key-registry schema, version 1 (PostgreSQL). Times are Unix milliseconds.
+-- The SQLite schema (migrations/sqlite) has the same tables and
+-- columns; the queries are written once for both.
+
+-- Bearer tokens (SHA-256 of the secret only). role: 'registry-admin' or
+-- 'issuer' (then issuer_id names the issuer it speaks for).
+CREATE TABLE api_tokens (
+    id          TEXT PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    role        TEXT NOT NULL CHECK (role IN ('registry-admin', 'issuer')),
+    issuer_id   TEXT,
+    label       TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT,
+    revoked_at  BIGINT
+);
+
+-- The registry's anchor keys, private parts sealed under the master key.
+-- Exactly one is 'active' (signs the lists); at most one is 'next'
+-- (announced in the trust list, signs after activation).
+CREATE TABLE anchors (
+    seq          BIGINT PRIMARY KEY,
+    thumbprint   TEXT NOT NULL UNIQUE,
+    public_jwk   TEXT NOT NULL,
+    sealed_key   TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('next', 'active', 'retired')),
+    created_at   BIGINT NOT NULL,
+    activated_at BIGINT
+);
+CREATE UNIQUE INDEX anchors_one_active ON anchors (state) WHERE state = 'active';
+CREATE UNIQUE INDEX anchors_one_next ON anchors (state) WHERE state = 'next';
+
+-- Issuers, by the id their credentials carry in `issuer`; `did` is the DID
+-- their keys and events name (did:web), `slug` their URL-safe key.
+CREATE TABLE issuers (
+    id          TEXT PRIMARY KEY,
+    slug        TEXT NOT NULL UNIQUE,
+    did         TEXT UNIQUE,
+    name        TEXT NOT NULL,
+    country     TEXT NOT NULL,
+    contexts    TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE issuer_keys (
+    issuer_id      TEXT NOT NULL REFERENCES issuers (id),
+    kid            TEXT NOT NULL,
+    public_jwk     TEXT NOT NULL,
+    valid_from     BIGINT NOT NULL,
+    valid_until    BIGINT,
+    status         TEXT NOT NULL CHECK (status IN ('active', 'retired', 'compromised')),
+    compromised_at BIGINT,
+    created_at     BIGINT NOT NULL,
+    updated_at     BIGINT NOT NULL,
+    PRIMARY KEY (issuer_id, kid)
+);
+CREATE INDEX issuer_keys_kid ON issuer_keys (kid);
+
+-- Every published list's current version ('trust', 'revocations',
+-- 'rules:<profile>'): bumped with UPDATE ... RETURNING inside the
+-- publishing transaction, so versions only go up, across crashes and
+-- instances.
+CREATE TABLE list_heads (
+    list     TEXT PRIMARY KEY,
+    version  BIGINT NOT NULL
+);
+
+-- Each version: its dates, the anchor that signs it and, for the small
+-- lists, the signed bytes (revocation lists are rebuilt, deterministically,
+-- from revocation_changes).
+CREATE TABLE list_versions (
+    list        TEXT NOT NULL,
+    version     BIGINT NOT NULL,
+    issued_at   BIGINT NOT NULL,
+    next_update BIGINT NOT NULL,
+    anchor      TEXT NOT NULL,
+    body        BYTEA,
+    PRIMARY KEY (list, version)
+);
+
+-- The rules each profile publishes (the signed bytes are in list_versions).
+CREATE TABLE rules (
+    profile     TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    rules       TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+
+-- Revocation history, append-only: the list at version V is the fold of
+-- the rows up to V; a delta from N is the rows after N. action: 'cover'
+-- (the issuer enters the list), 'revoke', 'suspend', 'unsuspend'. A row
+-- names a certificate by id, or by status list and index.
+CREATE TABLE revocation_changes (
+    seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    version         BIGINT NOT NULL,
+    issuer_id       TEXT NOT NULL REFERENCES issuers (id),
+    action          TEXT NOT NULL CHECK (action IN ('cover', 'revoke', 'suspend', 'unsuspend')),
+    certificate_id  TEXT,
+    status_list     TEXT,
+    status_index    BIGINT,
+    suspended_until BIGINT,
+    event_id        TEXT,
+    at              BIGINT NOT NULL
+);
+CREATE INDEX revocation_changes_version ON revocation_changes (version);
+CREATE INDEX revocation_changes_certificate ON revocation_changes (issuer_id, certificate_id);
+CREATE INDEX revocation_changes_status ON revocation_changes (issuer_id, status_list, status_index);
+
+-- Issuer events seen: the outbox delivers at least once.
+CREATE TABLE ingested_events (
+    event_id     TEXT PRIMARY KEY,
+    issuer_id    TEXT NOT NULL,
+    received_at  BIGINT NOT NULL,
+    outcome      TEXT NOT NULL,
+    version      BIGINT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at       BIGINT NOT NULL,
+    actor    TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    subject  TEXT,
+    details  TEXT NOT NULL
+);
