@@ -20,7 +20,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use crate::{cargo, root, step, target_dir};
+use crate::{budget, cargo, root, step, target_dir};
 
 /// Files the app needs on its first load (all precached by the service
 /// worker): the first-load size is the sum of their gzipped sizes.
@@ -147,8 +147,21 @@ pub fn dist() -> Result<PathBuf> {
     names.files.push(("precache".into(), list));
     names.fill(&out.join("sw.js"))?;
 
-    let report = compress_all(&out, &precache)?;
+    let (report, first_load) = compress_all(&out, &precache)?;
     eprintln!("{report}");
+    let verifier = names
+        .files
+        .iter()
+        .find(|(placeholder, _)| placeholder == "verifier.wasm")
+        .map(|(_, file)| out.join(file))
+        .context("no verifier.wasm in dist")?;
+    budget::check(
+        "verifier wasm (engine + QR decoder)",
+        gzip(&std::fs::read(verifier)?)?.len(),
+        budget::VERIFIER_WASM_GZIP,
+    )?;
+    budget::check("PWA first load", first_load, budget::FIRST_LOAD_GZIP)?;
+    budget::check_encoding_rs_patch(&root)?;
     Ok(out)
 }
 
@@ -238,7 +251,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Write `.gz` and `.br` beside each compressible file; a table of sizes
 /// and the first load (the precached files, gzipped).
-fn compress_all(dir: &Path, precache: &[String]) -> Result<String> {
+fn compress_all(dir: &Path, precache: &[String]) -> Result<(String, usize)> {
     let mut all = Vec::new();
     files(dir, &mut all)?;
     all.sort();
@@ -277,7 +290,7 @@ fn compress_all(dir: &Path, precache: &[String]) -> Result<String> {
         "first load (every precached file and sw.js, gzipped): {first_load} bytes ({:.0} KB)",
         first_load as f64 / 1024.0
     );
-    Ok(report)
+    Ok((report, first_load))
 }
 
 fn file_name(path: &Path) -> String {

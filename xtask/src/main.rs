@@ -11,6 +11,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+mod budget;
 mod dist;
 
 fn main() -> Result<()> {
