@@ -97,11 +97,7 @@ impl Stack {
         let mut demo = Vec::new();
         for (id, (_, name, _, expected)) in ids.iter().zip(PEOPLE) {
             let (status, view) = self
-                .issuer_call(
-                    reqwest::Method::GET,
-                    &format!("/v1/certificates/{id}"),
-                    None,
-                )
+                .issuer_call(crate::Method::GET, &format!("/v1/certificates/{id}"), None)
                 .await?;
             if status != 200 {
                 bail!("demo certificate {id}: {status}: {view}");
@@ -147,11 +143,7 @@ impl Stack {
     async fn all_exist(&self, ids: &[String]) -> Result<bool> {
         for id in ids {
             let (status, _) = self
-                .issuer_call(
-                    reqwest::Method::GET,
-                    &format!("/v1/certificates/{id}"),
-                    None,
-                )
+                .issuer_call(crate::Method::GET, &format!("/v1/certificates/{id}"), None)
                 .await?;
             if status != 200 {
                 return Ok(false);

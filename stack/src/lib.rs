@@ -22,6 +22,7 @@
 //! What the steps do is what README.md's walk-through does with curl.
 
 pub mod demo;
+pub mod http;
 pub mod process;
 pub mod pwa;
 
@@ -34,6 +35,7 @@ use anyhow::{Context as _, Result, bail};
 use serde_json::{Value, json};
 
 pub use demo::Demo;
+pub use http::Method;
 pub use process::{Launcher, Service, Spec};
 
 /// What the demo programme's credentials carry in `issuer`.
@@ -108,7 +110,7 @@ pub struct Stack {
     /// The issuer's slug in the registry.
     pub slug: String,
     options: Options,
-    http: reqwest::Client,
+    http: http::Client,
 }
 
 /// Create `dir` (and parents), owner-only.
@@ -190,9 +192,7 @@ impl Stack {
         for dir in ["", "issuer-api", "key-registry", "stack"] {
             private_dir(&data.join(dir))?;
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?;
+        let http = http::Client::new(Duration::from_secs(60));
 
         // The registry.
         let registry_dir = data.join("key-registry");
@@ -215,7 +215,11 @@ impl Stack {
         )
         .await?;
         let registry_token = read_token(&registry_dir.join("bootstrap-token"))?;
-        let anchor_pem = get_text(&http, &format!("{}/v1/anchor", registry.url)).await?;
+        let anchor_pem = String::from_utf8(
+            http.get(&format!("{}/v1/anchor", registry.url), None)
+                .await?,
+        )
+        .context("the anchor is not text")?;
         let anchor_path = data.join("stack/anchor.pem");
         std::fs::write(&anchor_path, &anchor_pem)?;
 
@@ -223,7 +227,7 @@ impl Stack {
         // keys and events carry); a second run finds it registered.
         let (status, body) = call(
             &http,
-            reqwest::Method::POST,
+            Method::POST,
             &format!("{}/v1/admin/issuers", registry.url),
             Some(&registry_token),
             Some(
@@ -236,7 +240,7 @@ impl Stack {
             409 => {
                 let (_, issuers) = call(
                     &http,
-                    reqwest::Method::GET,
+                    Method::GET,
                     &format!("{}/v1/admin/issuers", registry.url),
                     Some(&registry_token),
                     None,
@@ -260,7 +264,7 @@ impl Stack {
             Err(_) => {
                 let (status, body) = call(
                     &http,
-                    reqwest::Method::POST,
+                    Method::POST,
                     &format!("{}/v1/admin/tokens", registry.url),
                     Some(&registry_token),
                     Some(&json!({"role": "issuer", "issuer": slug, "label": "issuer-api outbox (local stack)"})),
@@ -322,7 +326,7 @@ impl Stack {
     /// `/v1/keys` (after a rotation too); the import report.
     pub async fn import_keys(&self) -> Result<Value> {
         self.registry_admin(
-            reqwest::Method::POST,
+            Method::POST,
             &format!("/v1/admin/issuers/{}/keys/import", self.slug),
             Some(&json!({"url": format!("{}/v1/keys", self.issuer.url)})),
             200,
@@ -333,7 +337,7 @@ impl Stack {
     /// A call to the registry's admin API; fails unless `expected`.
     pub async fn registry_admin(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         body: Option<&Value>,
         expected: u16,
@@ -350,7 +354,7 @@ impl Stack {
     /// A call to the issuer API with its admin token: (status, JSON).
     pub async fn issuer_call(
         &self,
-        method: reqwest::Method,
+        method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value)> {
@@ -361,7 +365,7 @@ impl Stack {
     /// Certify a batch of DIVOC requests; the answer (200 or 422).
     pub async fn certify(&self, batch: &Value) -> Result<Value> {
         let (status, answer) = self
-            .issuer_call(reqwest::Method::POST, "/v1/certify", Some(batch))
+            .issuer_call(Method::POST, "/v1/certify", Some(batch))
             .await?;
         if status != 200 {
             bail!("certify: {status}: {answer}");
@@ -373,7 +377,7 @@ impl Stack {
     pub async fn revoke(&self, id: &str, reason: &str) -> Result<()> {
         let (status, body) = self
             .issuer_call(
-                reqwest::Method::POST,
+                Method::POST,
                 &format!("/v1/certificates/{id}/revoke"),
                 Some(&json!({"reason": reason})),
             )
@@ -388,7 +392,7 @@ impl Stack {
     pub async fn suspend(&self, id: &str, until: &str, reason: &str) -> Result<()> {
         let (status, body) = self
             .issuer_call(
-                reqwest::Method::POST,
+                Method::POST,
                 &format!("/v1/certificates/{id}/suspend"),
                 Some(&json!({"until": until, "reason": reason})),
             )
@@ -402,32 +406,19 @@ impl Stack {
     /// GET bytes from the issuer API with its admin token.
     pub async fn issuer_bytes(&self, path: &str) -> Result<Vec<u8>> {
         let url = format!("{}{path}", self.issuer.url);
-        let response = self
-            .http
-            .get(&url)
-            .bearer_auth(&self.issuer_token)
-            .send()
-            .await
-            .with_context(|| url.clone())?;
-        if !response.status().is_success() {
-            bail!("GET {url}: {}", response.status());
-        }
-        Ok(response.bytes().await?.to_vec())
+        self.http.get(&url, Some(&self.issuer_token)).await
     }
 
     /// GET bytes from the registry (no token).
     pub async fn registry_bytes(&self, path: &str) -> Result<Vec<u8>> {
-        let url = format!("{}{path}", self.registry.url);
-        let response = self
-            .http
-            .get(&url)
-            .send()
+        self.http
+            .get(&format!("{}{path}", self.registry.url), None)
             .await
-            .with_context(|| url.clone())?;
-        if !response.status().is_success() {
-            bail!("GET {url}: {}", response.status());
-        }
-        Ok(response.bytes().await?.to_vec())
+    }
+
+    /// The HTTP client the stack uses.
+    pub fn client(&self) -> &http::Client {
+        &self.http
     }
 
     /// Wait until the issuer's outbox has delivered every event to the
@@ -436,7 +427,7 @@ impl Stack {
         let started = Instant::now();
         loop {
             let (status, body) = self
-                .issuer_call(reqwest::Method::GET, "/v1/admin/outbox", None)
+                .issuer_call(Method::GET, "/v1/admin/outbox", None)
                 .await?;
             if status != 200 {
                 bail!("outbox: {status}: {body}");
@@ -563,39 +554,15 @@ fn issuer_config(options: &Options, registry_url: &str) -> Result<String> {
     Ok(text)
 }
 
-async fn get_text(http: &reqwest::Client, url: &str) -> Result<String> {
-    let response = http.get(url).send().await.with_context(|| url.to_owned())?;
-    if !response.status().is_success() {
-        bail!("GET {url}: {}", response.status());
-    }
-    Ok(response.text().await?)
-}
-
 /// One HTTP call: (status, body as JSON, or as a JSON string if not JSON).
 async fn call(
-    http: &reqwest::Client,
-    method: reqwest::Method,
+    http: &http::Client,
+    method: Method,
     url: &str,
     token: Option<&str>,
     body: Option<&Value>,
 ) -> Result<(u16, Value)> {
-    let mut request = http.request(method, url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.with_context(|| url.to_owned())?;
-    let status = response.status().as_u16();
-    let bytes = response.bytes().await?;
-    let value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-    };
-    Ok((status, value))
+    http.json(method, url, token, body).await
 }
 
 #[cfg(test)]

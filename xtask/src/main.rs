@@ -117,6 +117,8 @@ fn test(args: &[String]) -> Result<()> {
         "--workspace",
         "--exclude",
         "pwa-tests",
+        "--exclude",
+        "e2e-tests",
     ]);
     step("cargo test --workspace", cmd)?;
 
