@@ -90,6 +90,10 @@ async fn issuer_killed_mid_batch_loses_no_acknowledged_certificate_and_duplicate
     while let Ok((n, body)) = acked_rx.try_recv() {
         acknowledged.insert(n, ids(&body));
     }
+    eprintln!(
+        "issuer killed after {} of {BATCHES} batches were acknowledged",
+        acknowledged.len()
+    );
     assert!(acknowledged.len() >= 3);
     assert!(
         acknowledged.len() < BATCHES,
