@@ -393,47 +393,7 @@ pub fn serve(dir: &Path, listen: &str) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listen on {listen}"))?;
-        axum::serve(listener, router(dir)).await?;
+        axum::serve(listener, stack::pwa::router(dir, None)).await?;
         Ok(())
     })
-}
-
-/// The static site as an axum router.
-pub fn router(dir: &Path) -> axum::Router {
-    use axum::http::{HeaderValue, header};
-    let files = tower_http::services::ServeDir::new(dir)
-        .precompressed_br()
-        .precompressed_gzip();
-    axum::Router::new()
-        .fallback_service(files)
-        .layer(axum::middleware::map_response(
-            |uri: axum::http::Uri, mut response: axum::response::Response| async move {
-                let immutable = uri
-                    .path()
-                    .rsplit('/')
-                    .next()
-                    .and_then(|name| name.split('.').next())
-                    .and_then(|stem| stem.rsplit_once('-'))
-                    .is_some_and(|(_, hash)| {
-                        hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-                    });
-                let value = if immutable {
-                    "public, max-age=31536000, immutable"
-                } else {
-                    "no-cache"
-                };
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
-                response.headers_mut().insert(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                );
-                // The body depends on Accept-Encoding (precompressed variants).
-                response
-                    .headers_mut()
-                    .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-                response
-            },
-        ))
 }
