@@ -265,6 +265,11 @@ pub struct OutboxSettings {
     pub poll_interval_ms: u64,
     /// Timeout of one delivery attempt.
     pub request_timeout_ms: u64,
+    /// Failed attempts after which an event is dead (kept, out of the
+    /// delivery window, listed at `/v1/admin/outbox/dead` for a retry). A
+    /// receiver's permanent refusal (a 4xx other than 401, 403, 408, 425,
+    /// 429) makes it dead at once.
+    pub max_attempts: u32,
 }
 
 impl Default for OutboxSettings {
@@ -274,6 +279,9 @@ impl Default for OutboxSettings {
             retry_max_ms: 3_600_000,
             poll_interval_ms: 1_000,
             request_timeout_ms: 10_000,
+            // With the default backoff (1 s doubling, at most an hour
+            // apart), about two days of outage.
+            max_attempts: 48,
         }
     }
 }

@@ -20,6 +20,7 @@
 //! worker, `writer` the group commit of certified batches, `routes` and
 //! `http` the thin HTTP layer.
 
+pub mod admin_outbox;
 pub mod auth;
 pub mod certify;
 pub mod config;

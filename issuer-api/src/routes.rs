@@ -65,7 +65,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/v1/admin/keys/rotate", post(rotate_key))
         .route("/v1/admin/tokens", get(list_tokens).post(create_token))
         .route("/v1/admin/tokens/{id}", delete(revoke_token))
-        .route("/v1/admin/outbox", get(outbox_backlog))
+        .route("/v1/admin/outbox", get(crate::admin_outbox::outbox_backlog))
+        .route(
+            "/v1/admin/outbox/dead",
+            get(crate::admin_outbox::outbox_dead),
+        )
+        .route(
+            "/v1/admin/outbox/dead/{id}/retry",
+            post(crate::admin_outbox::retry_dead),
+        )
         .route("/v1/audit", get(audit))
         .route("/v1/keys", get(keys))
         .route("/.well-known/did.json", get(did_json))
@@ -1107,25 +1115,6 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Undelivered events per target.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OutboxBacklog {
-    /// Target (`registry`, `webhook:<name>`) and pending count.
-    pub pending: Vec<(String, i64)>,
-}
-
-/// The outbox backlog.
-#[utoipa::path(get, path = "/v1/admin/outbox", tag = "admin", responses((status = 200, body = OutboxBacklog)), security(("bearer" = [])))]
-pub async fn outbox_backlog(
-    State(state): State<AppState>,
-    principal: Principal,
-) -> Result<Json<OutboxBacklog>, AppError> {
-    principal.require(&[Role::IssuerAdmin, Role::Auditor])?;
-    Ok(Json(OutboxBacklog {
-        pending: state.issuer.store.outbox_backlog().await?,
-    }))
-}
-
 /// Audit log paging.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditQuery {
@@ -1220,15 +1209,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    if let Ok(backlog) = state.issuer.store.outbox_backlog().await {
-        for (target, n) in backlog {
-            #[allow(
-                clippy::cast_precision_loss,
-                reason = "a backlog gauge does not need 2^53 precision"
-            )]
-            metrics::gauge!("issuer_outbox_pending", "target" => target).set(n as f64);
-        }
-    }
+    crate::admin_outbox::update_gauges(&state).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

@@ -526,69 +526,6 @@ impl Store {
             .await?);
         Ok(rows)
     }
-
-    /// Targets with undelivered outbox rows.
-    pub async fn outbox_targets(&self) -> Result<Vec<String>, Error> {
-        let rows: Vec<(String,)> = on_writer!(self, p => sqlx::query_as(
-            "SELECT DISTINCT target FROM outbox WHERE delivered_at IS NULL")
-            .fetch_all(p)
-            .await?);
-        Ok(rows.into_iter().map(|(t,)| t).collect())
-    }
-
-    /// The oldest undelivered rows of a target, in order.
-    pub async fn outbox_window(
-        &self,
-        target: &str,
-        limit: i64,
-    ) -> Result<Vec<OutboxRecord>, Error> {
-        let rows = on_writer!(self, p => sqlx::query_as::<_, OutboxRecord>(
-            "SELECT id, target, subject, event, attempts, next_attempt_at FROM outbox \
-             WHERE target = $1 AND delivered_at IS NULL ORDER BY id LIMIT $2")
-            .bind(target)
-            .bind(limit)
-            .fetch_all(p)
-            .await?);
-        Ok(rows)
-    }
-
-    /// Record a successful delivery.
-    pub async fn outbox_delivered(&self, id: i64, now: i64) -> Result<(), Error> {
-        on_writer!(self, p => { sqlx::query("UPDATE outbox SET delivered_at = $2, last_error = NULL WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(p)
-            .await?; });
-        Ok(())
-    }
-
-    /// Record a failed delivery and when to try again.
-    pub async fn outbox_failed(
-        &self,
-        id: i64,
-        attempts: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> Result<(), Error> {
-        on_writer!(self, p => { sqlx::query(
-            "UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1")
-            .bind(id)
-            .bind(attempts)
-            .bind(next_attempt_at)
-            .bind(error)
-            .execute(p)
-            .await?; });
-        Ok(())
-    }
-
-    /// Undelivered outbox rows per target.
-    pub async fn outbox_backlog(&self) -> Result<Vec<(String, i64)>, Error> {
-        let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT target, COUNT(*) FROM outbox WHERE delivered_at IS NULL GROUP BY target ORDER BY target")
-            .fetch_all(p)
-            .await?);
-        Ok(rows)
-    }
 }
 
 impl Tx {
@@ -930,3 +867,7 @@ impl Tx {
         Ok(())
     }
 }
+
+// Submodules after the macros above, which they use.
+mod outbox;
+pub use outbox::{DeadEvent, OutboxBacklog};
