@@ -73,9 +73,17 @@ pub struct ServerSettings {
     pub rate_limit_per_second: u32,
     /// Burst of requests one token may send at once.
     pub rate_limit_burst: u32,
-    /// Citizen retrievals per minute for one preEnrollmentCode, and for one
-    /// client address.
+    /// Citizen retrievals per minute for one preEnrollmentCode, for one
+    /// client address and for one IPv6 /64, per process.
     pub citizen_rate_limit_per_minute: u32,
+    /// Failed citizen retrievals of one code, in the current and previous
+    /// window together, after which every instance refuses the code (429).
+    pub citizen_max_failures: u32,
+    /// The failure-counting window, in seconds.
+    pub citizen_window_secs: u64,
+    /// Proxies (CIDRs) whose `X-Forwarded-For` names the client; from
+    /// anyone else it is ignored.
+    pub trusted_proxies: Vec<crate::citizen_limits::Cidr>,
     /// How often an instance re-reads keys and programme from the database
     /// (another instance, or the CLI, may have changed them). A key rotation
     /// takes effect no sooner than twice this after it is requested, so
@@ -94,6 +102,9 @@ impl Default for ServerSettings {
             rate_limit_per_second: 200,
             rate_limit_burst: 400,
             citizen_rate_limit_per_minute: 5,
+            citizen_max_failures: 10,
+            citizen_window_secs: 900,
+            trusted_proxies: Vec::new(),
             refresh_secs: 10,
         }
     }

@@ -23,6 +23,7 @@
 pub mod admin_outbox;
 pub mod auth;
 pub mod certify;
+pub mod citizen_limits;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -178,6 +179,11 @@ pub fn spawn_background(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let outbox = tokio::spawn(outbox::run(state.issuer.clone(), shutdown.clone()));
+    let flusher = tokio::spawn(citizen_limits::run_flusher(
+        state.citizen.clone(),
+        state.issuer.store.clone(),
+        shutdown.clone(),
+    ));
     let state = state.clone();
     let mut stop = shutdown;
     let upkeep = tokio::spawn(async move {
@@ -192,8 +198,8 @@ pub fn spawn_background(
                 tracing::warn!(error = %e, "refreshing keys and programme failed");
             }
             state.token_limiter.retain_recent();
-            state.citizen_limiter.retain_recent();
+            state.citizen.retain_recent();
         }
     });
-    vec![outbox, upkeep]
+    vec![outbox, upkeep, flusher]
 }

@@ -662,19 +662,10 @@ pub struct CitizenCertificate {
 pub async fn citizen_retrieve(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    request_headers: HeaderMap,
     AppJson(body): AppJson<CitizenRequest>,
 ) -> Result<Response, AppError> {
-    let code_key = format!("code:{}", body.pre_enrollment_code.trim());
-    let client = addr.map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    if state.citizen_limiter.check_key(&code_key).is_err()
-        || state
-            .citizen_limiter
-            .check_key(&format!("ip:{client}"))
-            .is_err()
-    {
-        metrics::counter!("issuer_rate_limited_total", "kind" => "citizen").increment(1);
-        return Err(Error::RateLimited.into());
-    }
+    let client = state.citizen.client(addr, &request_headers);
     let format = body.format.clone().unwrap_or_else(|| "json".to_owned());
     if !matches!(format.as_str(), "json" | "qr.png" | "qr.svg" | "pdf") {
         return Err(Error::invalid(
@@ -683,15 +674,16 @@ pub async fn citizen_retrieve(
         )
         .into());
     }
-    let mut records = state
-        .issuer
-        .citizen_certificates(
-            &body.pre_enrollment_code,
-            body.dob.as_deref(),
-            body.phone.as_deref(),
-            &client,
-        )
-        .await?;
+    let mut records = crate::citizen_limits::retrieve(
+        &state.issuer,
+        &state.citizen,
+        &body.pre_enrollment_code,
+        body.dob.as_deref(),
+        body.phone.as_deref(),
+        client,
+        now_ms(),
+    )
+    .await?;
     if let Some(dose) = body.dose {
         records.retain(|r| r.dose == dose);
     }

@@ -869,5 +869,6 @@ impl Tx {
 }
 
 // Submodules after the macros above, which they use.
+mod citizen;
 mod outbox;
 pub use outbox::{DeadEvent, OutboxBacklog};

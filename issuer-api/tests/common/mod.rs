@@ -216,6 +216,20 @@ impl TestApp {
         }
     }
 
+    /// A second instance on the same database (and data directory), as a
+    /// second server process would be; closed when dropped with its state.
+    pub async fn another_instance(&self, config: ConfigFile) -> (Router, AppState) {
+        let service = open(Self::options(
+            self.backend,
+            config,
+            self.dir.path(),
+            self.schema.as_deref(),
+        ))
+        .await
+        .expect("open a second instance");
+        (app(service.state.clone()), service.state)
+    }
+
     /// Close this app and open a new one on the same database (a restart).
     pub async fn restart(mut self, config: ConfigFile) -> Self {
         self.state.issuer.store.close().await;
