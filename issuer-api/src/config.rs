@@ -124,6 +124,9 @@ pub struct RenderSettings {
 pub struct AuthSettings {
     /// Accept OIDC JWTs as bearer tokens.
     pub oidc: Option<OidcSettings>,
+    /// Hours the bootstrap admin token lives (it is also revoked when the
+    /// first other issuer-admin token is made); default 24.
+    pub bootstrap_token_hours: Option<u32>,
 }
 
 /// OIDC: JWTs checked against a JWKS, roles from a claim.

@@ -148,7 +148,9 @@ pub async fn open(options: Options) -> Result<Service, Error> {
         options.data_dir.clone(),
     )
     .await?;
-    let bootstrap_token = auth::ensure_bootstrap_token(&store, &options.data_dir).await?;
+    let bootstrap_token =
+        auth::ensure_bootstrap_token(&store, &options.data_dir, bootstrap_ttl_ms(&options.config))
+            .await?;
     let authenticator = auth::Authenticator::new(store, options.config.auth.oidc.as_ref()).await?;
     let renderer = rendering::Renderer::new(options.config.render.template_file.as_deref())?;
     let state = AppState::new(
@@ -161,6 +163,16 @@ pub async fn open(options: Options) -> Result<Service, Error> {
         state,
         bootstrap_token,
     })
+}
+
+/// How long a new bootstrap token lives.
+pub fn bootstrap_ttl_ms(config: &ConfigFile) -> i64 {
+    config
+        .auth
+        .bootstrap_token_hours
+        .map_or(service_core::tokens::BOOTSTRAP_TOKEN_TTL_MS, |h| {
+            i64::from(h.max(1)) * 3_600_000
+        })
 }
 
 /// The application: every route with its layers.

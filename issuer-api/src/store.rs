@@ -318,6 +318,8 @@ const ROWS_PER_INSERT: usize = 50;
 impl Store {
     /// Open (creating if needed) the SQLite database at `path`, and migrate it.
     pub async fn open_sqlite(path: &Path) -> Result<Self, Error> {
+        // Owner-only (0600) before SQLite creates it; WAL files follow.
+        service_core::seal::prepare_private_file(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -869,6 +871,7 @@ impl Tx {
 }
 
 // Submodules after the macros above, which they use.
+mod bootstrap;
 mod citizen;
 mod outbox;
 pub use outbox::{DeadEvent, OutboxBacklog};
