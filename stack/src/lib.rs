@@ -72,6 +72,11 @@ pub struct Options {
     pub fast: bool,
     /// Start the servers through this launcher (parent-death signal).
     pub launcher: Option<Launcher>,
+    /// Extra environment for the issuer API, after the stack's own (so
+    /// `ISSUER_LOG=debug` overrides its log filter).
+    pub issuer_env: Vec<(String, String)>,
+    /// Extra environment for the key registry, likewise.
+    pub registry_env: Vec<(String, String)>,
 }
 
 impl Options {
@@ -88,6 +93,8 @@ impl Options {
             cors_origins: Vec::new(),
             fast: false,
             launcher: None,
+            issuer_env: Vec::new(),
+            registry_env: Vec::new(),
         }
     }
 }
@@ -238,7 +245,10 @@ impl Stack {
                 name: "key-registry".into(),
                 program: options.registry_bin.clone(),
                 args,
-                env: vec![("REGISTRY_LOG".into(), "info".into())],
+                env: [("REGISTRY_LOG".to_owned(), "info".to_owned())]
+                    .into_iter()
+                    .chain(options.registry_env.iter().cloned())
+                    .collect(),
                 log: data.join("stack/key-registry.log"),
             },
             &options.registry_listen,
@@ -333,10 +343,13 @@ impl Stack {
                     issuer_dir.clone().into(),
                     "serve".into(),
                 ],
-                env: vec![
-                    (TOKEN_ENV.into(), ingest),
-                    ("ISSUER_LOG".into(), "info,sqlx=warn".into()),
-                ],
+                env: [
+                    (TOKEN_ENV.to_owned(), ingest),
+                    ("ISSUER_LOG".to_owned(), "info,sqlx=warn".to_owned()),
+                ]
+                .into_iter()
+                .chain(options.issuer_env.iter().cloned())
+                .collect(),
                 log: data.join("stack/issuer-api.log"),
             },
             &options.issuer_listen,

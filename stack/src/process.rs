@@ -80,7 +80,7 @@ pub struct Spec {
     pub program: PathBuf,
     /// Its arguments but `--listen`.
     pub args: Vec<OsString>,
-    /// Extra environment.
+    /// Extra environment (a later entry overrides an earlier one).
     pub env: Vec<(String, String)>,
     /// Its log file (stdout and stderr, appended).
     pub log: PathBuf,
