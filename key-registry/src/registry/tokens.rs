@@ -6,7 +6,11 @@
 //!   signature authenticates in any case) and read its own record.
 //!
 //! On first start a `registry-admin` token is written to
-//! `<data-dir>/bootstrap-token` (0600) and printed once.
+//! `<data-dir>/bootstrap-token` (0600) and announced once. It expires after
+//! a day, and the first real `registry-admin` token revokes it (audited):
+//! an operator exchanges it at once, and a copy left in a file or a
+//! terminal's scrollback is dead from then on. Its label, `bootstrap`, is
+//! reserved.
 
 use std::path::Path;
 
@@ -22,6 +26,9 @@ use crate::store::TokenRecord;
 
 /// Prefix of the registry's API tokens (recognisable by secret scanners).
 pub const TOKEN_PREFIX: &str = "hcrt_";
+
+/// The actor of what the registry does by itself (the bootstrap token).
+const SYSTEM: &str = "system";
 
 /// A caller's role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +145,8 @@ fn info(record: &TokenRecord) -> Result<TokenInfo, Error> {
 
 impl Registry {
     /// Make a token. `issuer` (a slug) makes an `issuer:<id>` token, none a
-    /// `registry-admin` one.
+    /// `registry-admin` one, which revokes the bootstrap token if it is
+    /// still live (in the same transaction, audited).
     pub async fn create_token(
         &self,
         issuer: Option<&str>,
@@ -149,6 +157,11 @@ impl Registry {
         if !super::text::is_printable(label, 200, false) {
             return Err(Error::invalid(
                 "label: at most 200 characters, no control characters",
+            ));
+        }
+        if label == tokens::BOOTSTRAP_LABEL && actor != SYSTEM {
+            return Err(Error::invalid(
+                "label: \"bootstrap\" is reserved for the bootstrap token",
             ));
         }
         let issuer_id = match issuer {
@@ -189,6 +202,22 @@ impl Registry {
             &json!({ "role": listed.role, "label": label, "expires_at": expires_at }),
         )
         .await?;
+        // The first real admin token replaces the bootstrap one.
+        if record.issuer_id.is_none() && label != tokens::BOOTSTRAP_LABEL {
+            for id in tx.revoke_bootstrap_tokens(now).await? {
+                tx.audit(
+                    now,
+                    actor,
+                    "token_revoked",
+                    Some(&format!("token:{id}")),
+                    &json!({
+                        "reason": "bootstrap token replaced by a registry-admin token",
+                        "by": format!("token:{}", record.id),
+                    }),
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(NewToken {
             info: listed,
@@ -219,8 +248,10 @@ impl Registry {
         tx.commit().await
     }
 
-    /// On first start (no token at all), make a `registry-admin` token and
-    /// write it to `<data-dir>/bootstrap-token` (0600); returns it to print once.
+    /// On first start (no token at all), make a `registry-admin` token that
+    /// expires in a day (and is revoked by the first other registry-admin
+    /// token) and write it to `<data-dir>/bootstrap-token` (0600); returns
+    /// it to announce once.
     pub async fn ensure_bootstrap_token(
         &self,
         data_dir: &Path,
@@ -233,7 +264,7 @@ impl Registry {
         }
         let expires = self.now_ms().saturating_add(tokens::BOOTSTRAP_TOKEN_TTL_MS);
         let new = self
-            .create_token(None, tokens::BOOTSTRAP_LABEL, Some(expires), "system")
+            .create_token(None, tokens::BOOTSTRAP_LABEL, Some(expires), SYSTEM)
             .await?;
         tokens::write_bootstrap_token(data_dir, &new.token)?;
         Ok(Some(Zeroizing::new(new.token)))

@@ -211,12 +211,22 @@ impl TestRegistry {
         ))
         .await
         .expect("open the registry");
+        // The bootstrap token is exchanged for a real admin token at once
+        // (which revokes it), as an operator would; kept for restarts.
+        let kept = dir.path().join("test-admin-token");
         let admin = match &service.bootstrap_token {
-            Some(t) => t.to_string(),
-            None => std::fs::read_to_string(dir.path().join("bootstrap-token"))
-                .unwrap()
-                .trim()
-                .to_owned(),
+            Some(_) => {
+                let token = service
+                    .state
+                    .registry
+                    .create_token(None, "test admin", None, "test")
+                    .await
+                    .unwrap()
+                    .token;
+                std::fs::write(&kept, &token).unwrap();
+                token
+            }
+            None => std::fs::read_to_string(&kept).unwrap().trim().to_owned(),
         };
         Self {
             router: app(service.state.clone()),
