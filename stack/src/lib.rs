@@ -106,10 +106,10 @@ pub struct Stack {
     pub registry: Service,
     /// The issuer API.
     pub issuer: Service,
-    /// The stack's registry admin token (made with the bootstrap token).
+    /// The stack's registry admin token (made with the bootstrap token,
+    /// which it revokes).
     pub registry_token: String,
-    /// The stack's issuer admin token (made with the bootstrap token, which
-    /// it revokes).
+    /// The stack's issuer admin token (likewise).
     pub issuer_token: String,
     /// The registry anchor's public key (PEM).
     pub anchor_pem: String,
@@ -156,8 +156,8 @@ fn read_token(path: &Path) -> Result<String> {
 }
 
 /// The stack's admin token for a service: made once with the service's
-/// bootstrap token (which expires, and which the issuer revokes once a real
-/// admin token exists) and kept owner-only in `saved` for later runs.
+/// bootstrap token (which expires, and which each service revokes once a
+/// real admin token exists) and kept owner-only in `saved` for later runs.
 async fn admin_token(
     http: &http::Client,
     url: &str,
