@@ -35,6 +35,7 @@ pub mod outbox;
 pub mod render;
 pub mod rendering;
 pub mod routes;
+pub mod status;
 pub mod store;
 pub mod writer;
 
