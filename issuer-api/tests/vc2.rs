@@ -535,3 +535,24 @@ fn a_vc2_profile_needs_its_suite_and_a_good_base() {
     );
     assert!(err(&divoc_with_base).contains("applies to format \"vc2\" only"));
 }
+
+/// The OpenAPI document describes the profile's settings and the
+/// certificates' status entry.
+#[tokio::test]
+async fn the_openapi_schema_documents_the_vc2_settings() {
+    let doc = serde_json::to_value(issuer_api::openapi::document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let profile = &schemas["CredentialProfile"]["properties"];
+    for field in ["format", "status_list_base", "status_list_size"] {
+        assert!(profile[field].is_object(), "{field}: {profile}");
+    }
+    assert!(
+        profile["status_list_base"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("ending in `/`")
+    );
+    assert_eq!(profile["status_list_size"]["maximum"], 16_777_216);
+    assert_eq!(schemas["CredentialFormat"]["enum"], json!(["divoc", "vc2"]));
+    assert!(schemas["CertificateView"]["properties"]["credential_status"].is_object());
+}
