@@ -377,9 +377,10 @@ pub struct CredentialProfile {
     /// Format `vc2`: where the key registry serves this issuer's status
     /// lists, exactly as the registry's admin API gives it
     /// (`status_list_base` of the issuer, e.g.
-    /// `https://registry.example.org/v1/status-lists/moh/`): an absolute
-    /// http(s) URL ending in `/`, no query or fragment. A certificate's list
-    /// is this URL followed by the list's number (`…/moh/0`, `…/moh/1`, …).
+    /// `https://registry.example.org/v1/status-lists/moh/`), character for
+    /// character: an absolute http(s) URL ending in `/`, no query or
+    /// fragment. A certificate's list is this URL followed by the list's
+    /// number (`…/moh/0`, `…/moh/1`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "https://registry.example.org/v1/status-lists/moh/")]
     pub status_list_base: Option<String>,
