@@ -22,9 +22,15 @@ pub struct Facts {
     pub dose: Option<u32>,
     /// Doses in the schedule.
     pub total_doses: Option<u32>,
-    /// When the dose was given (UTC calendar day).
-    pub vaccination_date: Option<Date>,
-    /// The vaccine's names (product name; more as formats carry them).
+    /// When the dose was given (UTC calendar days): the earliest and the
+    /// latest day the signature allows. One day when the credential binds
+    /// its vaccination date; a range when it cannot be told apart from
+    /// other signed dates (DIVOC), and then a rule must hold for both ends.
+    pub vaccination_date: Option<(Date, Date)>,
+    /// The names that may be the vaccine's: its product name when the
+    /// credential binds it, else every signed value that can hold it
+    /// (DIVOC's shared `schema:id`). A vaccine rule passes when one of them
+    /// is allowed: no name the issuer did not sign can get in.
     pub vaccines: Vec<String>,
     /// The holder's birth date.
     pub birth_date: Option<Date>,
@@ -90,12 +96,18 @@ fn is_met(condition: &RuleCondition, facts: &Facts, today: Date, today_number: i
             (Some(dose), Some(total)) => total > 0 && dose >= total,
             _ => false,
         },
-        RuleCondition::MaxDaysSinceLastDose(max) => {
-            days_since(facts.vaccination_date, today_number).is_some_and(|d| d <= i64::from(*max))
-        }
-        RuleCondition::MinDaysSinceLastDose(min) => {
-            days_since(facts.vaccination_date, today_number).is_some_and(|d| d >= i64::from(*min))
-        }
+        // Within `max` days: even the earliest day the signature allows.
+        RuleCondition::MaxDaysSinceLastDose(max) => days_since(
+            facts.vaccination_date.map(|(earliest, _)| earliest),
+            today_number,
+        )
+        .is_some_and(|d| d <= i64::from(*max)),
+        // At least `min` days: even since the latest day the signature allows.
+        RuleCondition::MinDaysSinceLastDose(min) => days_since(
+            facts.vaccination_date.map(|(_, latest)| latest),
+            today_number,
+        )
+        .is_some_and(|d| d >= i64::from(*min)),
         RuleCondition::VaccineIn(allowed) => facts.vaccines.iter().any(|name| {
             let name = name.trim();
             allowed.iter().any(|a| a.trim().eq_ignore_ascii_case(name))
@@ -181,7 +193,7 @@ mod tests {
         Facts {
             dose: Some(1),
             total_doses: Some(2),
-            vaccination_date: Some(day("2026-03-01")),
+            vaccination_date: Some((day("2026-03-01"), day("2026-03-01"))),
             vaccines: vec!["COVISHIELD".into()],
             birth_date: Some(day("2008-06-15")),
             age: None,
@@ -239,6 +251,23 @@ mod tests {
             failed(&list, &facts(), "2026-02-01T00:00:00Z"),
             ["r0", "r1"]
         );
+    }
+
+    #[test]
+    fn a_date_range_must_meet_each_rule_at_its_unsafe_end() {
+        let list = rules(vec![
+            RuleCondition::MinDaysSinceLastDose(14),
+            RuleCondition::MaxDaysSinceLastDose(30),
+        ]);
+        // The dose is on 1 March or on 20 March: nothing tells which.
+        let unsure = Facts {
+            vaccination_date: Some((day("2026-03-01"), day("2026-03-20"))),
+            ..facts()
+        };
+        // 25 March: 24 days since the earliest, 5 since the latest.
+        assert_eq!(failed(&list, &unsure, "2026-03-25T00:00:00Z"), ["r0"]);
+        // 3 April: 14 days since the latest, 33 since the earliest.
+        assert_eq!(failed(&list, &unsure, "2026-04-03T00:00:00Z"), ["r1"]);
     }
 
     #[test]

@@ -214,6 +214,84 @@ fn rules_are_reported_beside_a_valid_verdict_and_never_change_it() {
     assert!(verdict.rules.is_none());
 }
 
+/// Rules decide on the signed graph, as the verdict does: moving the
+/// issuer's values between keys that share one IRI in DIVOC's context
+/// keeps the signature and must not change the rules' outcome.
+#[test]
+fn rules_decide_on_what_is_signed_not_on_how_the_json_labels_it() {
+    let mut v = verifier();
+    let list = rules(
+        1,
+        "IN",
+        vec![
+            rule("doses", "At least two doses", RuleCondition::MinDoses(2)),
+            rule(
+                "recent",
+                "Last dose within 270 days",
+                RuleCondition::MaxDaysSinceLastDose(270),
+            ),
+            rule(
+                "waited",
+                "Last dose at least 14 days ago",
+                RuleCondition::MinDaysSinceLastDose(14),
+            ),
+            rule(
+                "vaccine",
+                "An approved vaccine",
+                RuleCondition::VaccineIn(vec!["covishield".into()]),
+            ),
+        ],
+        &anchor(1),
+    );
+    v.set_rules(&list).unwrap();
+    let failed = |v: &Verifier, doc: &Value| -> Vec<String> {
+        let verdict = v.verify_document(doc, ts(NOW));
+        assert_eq!(verdict.status, Status::Valid, "{:?}", verdict.reasons);
+        verdict
+            .rules
+            .unwrap()
+            .failed
+            .into_iter()
+            .map(|f| f.id)
+            .collect()
+    };
+    let dose1 = certificate("C-1", 1, "2026-10-01T09:00:00Z");
+    assert_eq!(failed(&v, &dose1), ["doses"]);
+
+    // "dose 1 of 2" rewritten as "dose 2 of 1": same graph, same outcome.
+    let mut swapped = dose1.clone();
+    swapped["evidence"][0]["dose"] = json!(2);
+    swapped["evidence"][0]["totalDoses"] = json!(1);
+    assert_eq!(failed(&v, &swapped), ["doses"]);
+
+    // The vaccine's name moved to `batch`: still the signed name.
+    let mut moved = dose1.clone();
+    moved["evidence"][0]["vaccine"] = json!("B1");
+    moved["evidence"][0]["batch"] = json!("COVISHIELD");
+    assert_eq!(failed(&v, &moved), ["doses"]);
+
+    // A vaccine the list does not allow stays not met whatever the JSON
+    // labels, since no allowed name was signed.
+    let other = certificate("C-3", 2, "2026-10-01T09:00:00Z");
+    let mut other = other;
+    other["evidence"][0]["vaccine"] = json!("Sputnik V");
+    let resigned = {
+        let mut doc = other.clone();
+        doc.as_object_mut().unwrap().remove("proof");
+        let options =
+            ProofOptions::assertion(Suite::Ed25519Signature2018, KID, "2026-10-02T00:00:00.000Z");
+        credential::sign(&doc, &options, &issuer_key(), &ContextStore::bundled()).unwrap()
+    };
+    assert_eq!(failed(&v, &resigned), ["vaccine"]);
+
+    // Dates all of one form: the vaccination day cannot be told from the
+    // protection period (1 Jan 2026 to 1 Oct 2027), so a day rule must hold
+    // at both ends: "within 270 days" fails on 1 Jan, "14 days ago" on the
+    // period's end, which is in the future.
+    let plain = certificate("C-4", 2, "2026-10-01");
+    assert_eq!(failed(&v, &plain), ["recent", "waited"]);
+}
+
 #[test]
 fn rules_lists_are_checked_like_every_list() {
     let mut v = verifier();

@@ -20,7 +20,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use crate::{cargo, root, step, target_dir};
+use crate::{budget, cargo, root, step, target_dir};
 
 /// Files the app needs on its first load (all precached by the service
 /// worker): the first-load size is the sum of their gzipped sizes.
@@ -44,11 +44,24 @@ pub fn dist() -> Result<PathBuf> {
         "verifier-ui",
         "--bin",
         "verifier-ui",
+    ]);
+    step("build the PWA's app module (profile wasm)", cmd)?;
+    // The engine is an rlib for native builds; its browser module is a
+    // cdylib made here (see verifier-wasm/Cargo.toml).
+    let mut cmd = cargo();
+    cmd.args([
+        "rustc",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
         "-p",
         "verifier-wasm",
         "--lib",
+        "--crate-type",
+        "cdylib",
     ]);
-    step("build the PWA's wasm modules (profile wasm)", cmd)?;
+    step("build the verifier's wasm module (profile wasm)", cmd)?;
 
     let stage = target_dir().join("pwa-stage");
     if stage.exists() {
@@ -147,8 +160,21 @@ pub fn dist() -> Result<PathBuf> {
     names.files.push(("precache".into(), list));
     names.fill(&out.join("sw.js"))?;
 
-    let report = compress_all(&out, &precache)?;
+    let (report, first_load) = compress_all(&out, &precache)?;
     eprintln!("{report}");
+    let verifier = names
+        .files
+        .iter()
+        .find(|(placeholder, _)| placeholder == "verifier.wasm")
+        .map(|(_, file)| out.join(file))
+        .context("no verifier.wasm in dist")?;
+    budget::check(
+        "verifier wasm (engine + QR decoder)",
+        gzip(&std::fs::read(verifier)?)?.len(),
+        budget::VERIFIER_WASM_GZIP,
+    )?;
+    budget::check("PWA first load", first_load, budget::FIRST_LOAD_GZIP)?;
+    budget::check_encoding_rs_patch(&root)?;
     Ok(out)
 }
 
@@ -238,7 +264,7 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Write `.gz` and `.br` beside each compressible file; a table of sizes
 /// and the first load (the precached files, gzipped).
-fn compress_all(dir: &Path, precache: &[String]) -> Result<String> {
+fn compress_all(dir: &Path, precache: &[String]) -> Result<(String, usize)> {
     let mut all = Vec::new();
     files(dir, &mut all)?;
     all.sort();
@@ -277,7 +303,7 @@ fn compress_all(dir: &Path, precache: &[String]) -> Result<String> {
         "first load (every precached file and sw.js, gzipped): {first_load} bytes ({:.0} KB)",
         first_load as f64 / 1024.0
     );
-    Ok(report)
+    Ok((report, first_load))
 }
 
 fn file_name(path: &Path) -> String {
@@ -380,47 +406,7 @@ pub fn serve(dir: &Path, listen: &str) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listen on {listen}"))?;
-        axum::serve(listener, router(dir)).await?;
+        axum::serve(listener, stack::pwa::router(dir, None)).await?;
         Ok(())
     })
-}
-
-/// The static site as an axum router.
-pub fn router(dir: &Path) -> axum::Router {
-    use axum::http::{HeaderValue, header};
-    let files = tower_http::services::ServeDir::new(dir)
-        .precompressed_br()
-        .precompressed_gzip();
-    axum::Router::new()
-        .fallback_service(files)
-        .layer(axum::middleware::map_response(
-            |uri: axum::http::Uri, mut response: axum::response::Response| async move {
-                let immutable = uri
-                    .path()
-                    .rsplit('/')
-                    .next()
-                    .and_then(|name| name.split('.').next())
-                    .and_then(|stem| stem.rsplit_once('-'))
-                    .is_some_and(|(_, hash)| {
-                        hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-                    });
-                let value = if immutable {
-                    "public, max-age=31536000, immutable"
-                } else {
-                    "no-cache"
-                };
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
-                response.headers_mut().insert(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                );
-                // The body depends on Accept-Encoding (precompressed variants).
-                response
-                    .headers_mut()
-                    .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-                response
-            },
-        ))
 }

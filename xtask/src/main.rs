@@ -1,6 +1,7 @@
 //! `cargo xtask`: build orchestration for the workspace.
 //!
-//! - `cargo xtask run`: start what exists of the system locally.
+//! - `cargo xtask run`: the whole system locally (key registry, issuer
+//!   API, demo certificates, the PWA), until Ctrl-C.
 //! - `cargo xtask dist`: build the verifier PWA into `dist/`; `cargo xtask
 //!   serve` serves what it built.
 //! - `cargo xtask test`: every check CI runs (formatting, lints, tests, the
@@ -11,17 +12,29 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+mod budget;
 mod dist;
+mod run;
 
 fn main() -> Result<()> {
+    // The servers' launcher (`cargo xtask run` starts them through it):
+    // arguments are not necessarily UTF-8 paths.
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if raw.first().is_some_and(|a| a == run::CHILD) {
+        let error = stack::process::exec_child(raw.get(1..).unwrap_or_default());
+        eprintln!("xtask {}: {error:#}", run::CHILD);
+        std::process::exit(127);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("run") => run(),
+        Some("run") => run::run(args.get(1..).unwrap_or_default()),
         Some("test") => test(args.get(1..).unwrap_or_default()),
         Some("dist") => dist::dist().map(drop),
         Some("serve") => dist::serve(&root().join("dist"), &pwa_listen()),
         _ => {
-            eprintln!("usage: cargo xtask <run|dist|serve|test [--quick]>");
+            eprintln!(
+                "usage: cargo xtask <run [--data-dir DIR] [--no-build] [--bin-dir DIR]|dist|serve|test [--quick]>"
+            );
             std::process::exit(2);
         }
     }
@@ -32,7 +45,7 @@ fn main() -> Result<()> {
 /// directory xtask was compiled in: with a target dir shared between clones
 /// (as `.ci/run` sets up), cargo may run an xtask binary built in another
 /// clone, which would then check that other clone.
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     ROOT.get_or_init(|| {
         let start = std::env::current_dir().unwrap_or_default();
@@ -48,7 +61,7 @@ fn root() -> PathBuf {
     .clone()
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root());
     // Tests that need an outside tool (zip, unzip, python3, zbarimg,
@@ -57,7 +70,7 @@ fn cargo() -> Command {
     cmd
 }
 
-fn step(name: &str, mut cmd: Command) -> Result<()> {
+pub(crate) fn step(name: &str, mut cmd: Command) -> Result<()> {
     eprintln!("\n==> {name}");
     let started = std::time::Instant::now();
     let status = cmd
@@ -70,67 +83,12 @@ fn step(name: &str, mut cmd: Command) -> Result<()> {
     Ok(())
 }
 
-/// Start the issuer API on embedded SQLite in `.data/issuer-api` (dev
-/// signing key, master key and bootstrap admin token made on first run) and
-/// build the `verify` command beside it.
-fn run() -> Result<()> {
-    let mut cmd = cargo();
-    cmd.args([
-        "build",
-        "--release",
-        "-p",
-        "issuer-api",
-        "-p",
-        "verifier-wasm",
-        "--bin",
-        "issuer-api",
-        "--bin",
-        "verify",
-    ]);
-    step("build issuer-api and verify", cmd)?;
-
-    let pwa = dist::dist()?;
-    let pwa_listen = pwa_listen();
-    let serving = pwa_listen.clone();
-    std::thread::spawn(move || {
-        if let Err(e) = dist::serve(&pwa, &serving) {
-            eprintln!("PWA server: {e:#}");
-        }
-    });
-
-    let data_dir = root().join(".data/issuer-api");
-    let listen = std::env::var("ISSUER_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    let bin = target_dir().join("release");
-    eprintln!(
-        "\nVerifier PWA    http://{pwa_listen}/  (dist/; trust data from dist/config.json's registry)\n\
-         Issuer API      http://{listen}/  (data in {data})\n\
-         OpenAPI         http://{listen}/openapi.json\n\
-         Issuer DID      http://{listen}/.well-known/did.json\n\
-         Health          http://{listen}/healthz  metrics http://{listen}/metrics\n\
-         Admin token     {data}/bootstrap-token (printed below on first run)\n\
-         Issue a batch   curl -H \"Authorization: Bearer $(cat {data}/bootstrap-token)\" \\\n\
-         \x20               -H 'Content-Type: application/json' \\\n\
-         \x20               --data @issuer-api/examples/certify-request.json http://{listen}/v1/certify\n\
-         Verify offline  {verify} --help\n",
-        data = data_dir.display(),
-        verify = bin.join("verify").display(),
-    );
-    let mut cmd = Command::new(bin.join("issuer-api"));
-    cmd.current_dir(root())
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--listen")
-        .arg(&listen)
-        .arg("serve");
-    step("issuer-api (Ctrl-C to stop)", cmd)
-}
-
 /// Where the PWA is served (`PWA_LISTEN`).
-fn pwa_listen() -> String {
+pub(crate) fn pwa_listen() -> String {
     std::env::var("PWA_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".into())
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
@@ -155,7 +113,14 @@ fn test(args: &[String]) -> Result<()> {
     step("cargo clippy -D warnings", cmd)?;
 
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace", "--exclude", "pwa-tests"]);
+    cmd.args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "pwa-tests",
+        "--exclude",
+        "e2e-tests",
+    ]);
     step("cargo test --workspace", cmd)?;
 
     let mut cmd = cargo();
@@ -189,6 +154,15 @@ fn test(args: &[String]) -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["test", "-p", "pwa-tests"]);
     step("PWA browser tests (headless Chromium, fake camera)", cmd)?;
+    // The whole system: the stack as processes (cargo xtask run's
+    // orchestration), the PWA syncing from the real registry, crashes and
+    // restarts. After dist: the browser tests serve it.
+    let mut cmd = cargo();
+    cmd.args(["test", "-p", "e2e-tests"]);
+    step(
+        "cross-component tests (the stack, the PWA against the registry)",
+        cmd,
+    )?;
 
     // DIVOC's own npm stack (jsonld-signatures, Ed25519Signature2018, the key
     // from /.well-known/did.json) verifies what the issuer API signs.

@@ -166,6 +166,7 @@ fn read_dates(dates: &BTreeSet<&str>, view: &mut VaccinationView) -> Result<(), 
             count: dates.len(),
         });
     }
+    view.dates = dates.iter().map(|d| (*d).to_owned()).collect();
     let (date_times, plain): (Vec<&str>, Vec<&str>) =
         dates.iter().copied().partition(|d| d.contains('T'));
     match date_times[..] {

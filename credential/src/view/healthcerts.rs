@@ -70,6 +70,7 @@ pub(super) fn read(
         certificate_id,
         icd11_code: field("icd11Code", "vaccination.icd11Code")?,
         date: field("vaccinationDate", "vaccination.date")?,
+        dates: Vec::new(),
         effective_start: field("protectionStart", "vaccination.protectionStart")?,
         effective_until: field("protectionEnd", "vaccination.protectionEnd")?,
         dose: field("doseNumber", "vaccination.dose")?,
@@ -79,6 +80,10 @@ pub(super) fn read(
         facility: field("facility", "vaccination.facility")?,
         facility_address: field("facilityAddress", "vaccination.facilityAddress")?,
         unbound: Vec::new(),
+    };
+    let vaccination = VaccinationView {
+        dates: vaccination.date.iter().cloned().collect(),
+        ..vaccination
     };
     Ok(Some(Healthcerts {
         profile: Profile::Healthcerts,

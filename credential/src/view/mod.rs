@@ -203,8 +203,13 @@ pub struct VaccinationView {
     /// Every signed identifier of the record, sorted: all values that could
     /// be the certificate id. A revocation check looks up each.
     pub identifiers: Vec<String>,
-    /// When the dose was given.
+    /// When the dose was given (see [`VaccinationView::unbound`]).
     pub date: Option<String>,
+    /// Every signed date of the record, sorted. In DIVOC's contexts the
+    /// vaccination date and the protection period share one IRI; when their
+    /// forms do not tell them apart ([`Field::Date`] unbound), a decision on
+    /// the date must hold for each of these.
+    pub dates: Vec<String>,
     /// First day of protection, as the issuer states it (information, not
     /// the certificate's validity).
     pub effective_start: Option<String>,

@@ -26,6 +26,7 @@
 mod checks;
 mod dates;
 mod display;
+mod facts;
 mod verdict;
 
 use credential::{
@@ -303,27 +304,19 @@ impl Verifier {
             checks::dates(&mut verdict, &credential, now);
         }
         let verdict = self.flag_stale_trust(verdict, now);
-        self.evaluate_rules(verdict, now)
+        self.evaluate_rules(verdict, &credential, now)
     }
 
     /// After the verdict, and only for a valid certificate: the loaded
     /// profile's rules over the verdict's facts. The status is left as it is.
-    fn evaluate_rules(&self, mut verdict: Verdict, now: Timestamp) -> Verdict {
-        if let (Some(rules), Status::Valid, Some(fields)) =
-            (&self.rules, verdict.status, &verdict.fields)
-        {
-            let facts = crate::rules::Facts {
-                dose: fields.dose.trim().parse().ok(),
-                total_doses: fields.total_doses.trim().parse().ok(),
-                vaccination_date: crate::rules::parse_day(&fields.date),
-                vaccines: [&fields.vaccine]
-                    .into_iter()
-                    .filter(|v| !v.trim().is_empty())
-                    .cloned()
-                    .collect(),
-                birth_date: fields.dob.as_deref().and_then(crate::rules::parse_day),
-                age: fields.age.as_deref().and_then(|a| a.trim().parse().ok()),
-            };
+    fn evaluate_rules(
+        &self,
+        mut verdict: Verdict,
+        credential: &CredentialView,
+        now: Timestamp,
+    ) -> Verdict {
+        if let (Some(rules), Status::Valid) = (&self.rules, verdict.status) {
+            let facts = facts::of(credential);
             verdict.rules = Some(crate::rules::evaluate(rules, &facts, now));
         }
         verdict
