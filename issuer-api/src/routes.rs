@@ -138,6 +138,9 @@ pub struct CertificateView {
     pub replaces: Option<String>,
     /// The certificate that corrected this one.
     pub replaced_by: Option<String>,
+    /// The certificate's W3C Bitstring Status List entry (VC 2.0 profile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_status: Option<crate::status::StatusRef>,
     /// The signed W3C Verifiable Credential.
     #[schema(value_type = Object)]
     pub credential: Box<RawValue>,
@@ -148,10 +151,12 @@ pub struct CertificateView {
 impl CertificateView {
     fn of(record: CertificateRecord, now: i64) -> Result<Self, Error> {
         let status = effective_status(&record, now);
+        let credential_status = crate::status::status_ref(&record);
         let credential = RawValue::from_string(record.document)
             .map_err(|e| Error::Corrupt(format!("certificate {}: {e}", record.id)))?;
         Ok(Self {
             links: Links::of(&record.id),
+            credential_status,
             status,
             status_reason: record.status_reason,
             suspended_until: record.suspended_until,
@@ -603,7 +608,7 @@ pub async fn pdf(
     if let Some(response) = not_modified(&headers, &etag) {
         return Ok(response);
     }
-    let bytes = rendering::pdf(state.renderer.clone(), record, programme, lang).await?;
+    let bytes = rendering::pdf(state.renderer.clone(), record, state.issuer.clone(), lang).await?;
     rendered(&headers, etag, "application/pdf", || Ok(bytes))
 }
 
@@ -709,7 +714,7 @@ pub async fn citizen_retrieve(
             let bytes = rendering::pdf(
                 state.renderer.clone(),
                 latest.clone(),
-                state.issuer.programme(),
+                state.issuer.clone(),
                 lang,
             )
             .await?;

@@ -211,8 +211,20 @@ pub struct Issuer {
 /// events to `registry_events` (the registry's `/v1/revocations`), retrying
 /// fast.
 pub async fn start_issuer(backend: Backend, registry_events: &str) -> Result<Issuer> {
+    start_issuer_with(backend, registry_events, |_| {}).await
+}
+
+/// [`start_issuer`] with the demo programme changed first by `configure`
+/// (its programme is checked again, as a configuration file's would be).
+pub async fn start_issuer_with(
+    backend: Backend,
+    registry_events: &str,
+    configure: impl FnOnce(&mut issuer_api::ConfigFile),
+) -> Result<Issuer> {
     let data = tempfile::tempdir()?;
     let mut options = issuer_api::Options::demo(data.path().to_path_buf());
+    configure(&mut options.config);
+    options.config.programme.check()?;
     options.config.registry = Some(issuer_api::config::RegistrySettings {
         url: registry_events.to_owned(),
         token_env: None,
