@@ -458,7 +458,7 @@ async fn keys_import_from_did_web_and_key_listings(backend: Backend) {
         ),
         (
             "http://127.0.0.1:9/did.json".to_owned(),
-            StatusCode::BAD_GATEWAY,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "fetch_failed",
         ),
     ] {
@@ -475,14 +475,17 @@ async fn keys_import_from_did_web_and_key_listings(backend: Backend) {
             "{url}: {body}"
         );
     }
-    let (got, _) = r
+    let (got, body) = r
         .json(
             Method::POST,
             "/v1/admin/issuers/moh-test/keys/import",
             Some(&json!({"did": "did:web:evil.test"})),
         )
         .await;
-    assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (got, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("did_mismatch"))
+    );
     server.abort();
     other.abort();
 }
