@@ -45,6 +45,9 @@ pub enum ErrorCode {
     DidMismatch,
     /// Two rules of a rules list have the same id (422).
     DuplicateRuleId,
+    /// The key the body names is not one of the issuer's (422; the issuer,
+    /// the resource the URI names, exists).
+    UnknownKey,
     /// A public key could not be read or is not usable (422).
     InvalidKey,
     /// A rules list could not be built from the request (422).
@@ -91,6 +94,7 @@ impl ErrorCode {
             Self::IssuerHasNoDid => "issuer_has_no_did",
             Self::DidMismatch => "did_mismatch",
             Self::DuplicateRuleId => "duplicate_rule_id",
+            Self::UnknownKey => "unknown_key",
             Self::InvalidKey => "invalid_key",
             Self::InvalidRules => "invalid_rules",
             Self::InvalidEvent => "invalid_event",
@@ -128,6 +132,7 @@ impl ErrorCode {
             | Self::InvalidWindow
             | Self::DidMismatch
             | Self::DuplicateRuleId
+            | Self::UnknownKey
             | Self::FetchFailed
             | Self::InvalidKey
             | Self::InvalidRules

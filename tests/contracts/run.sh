@@ -14,19 +14,19 @@
 #   tests/contracts/run.sh registry http://127.0.0.1:8081 "$(jq -r .registry.admin_token .data/stack.json)"
 #
 # CONTRACTS_SEED changes the seed (default 1), CONTRACTS_REPORT_DIR where
-# the NDJSON report goes.
+# the NDJSON report goes, CONTRACTS_CONFIG the schemathesis.toml.
 set -euo pipefail
 name=$1 base=$2 token=$3 max_examples=${4:-40}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"  # schemathesis.toml names hooks.py relative to the repository
 report=${CONTRACTS_REPORT_DIR:-$root/target/contracts}/$name
 mkdir -p "$report"
-exec schemathesis --config-file tests/contracts/schemathesis.toml run "$base/openapi.json" \
+exec schemathesis --config-file "${CONTRACTS_CONFIG:-tests/contracts/schemathesis.toml}" run "$base/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks all \
   --max-examples "$max_examples" \
   --seed "${CONTRACTS_SEED:-1}" \
   --generation-database none \
-  --workers 2 \
+  --workers 1 \
   --no-color \
   --report ndjson --report-dir "$report"

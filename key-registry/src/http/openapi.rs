@@ -225,8 +225,14 @@ pub const SEMANTIC: &[(&str, &str, &[&str], &str)] = &[
     (
         "post",
         "/v1/admin/issuers/{slug}/keys/retire",
-        &["invalid_window"],
-        "`invalid_window`: `valid_until` must not be before the key's `valid_from`.",
+        &["unknown_key", "invalid_window"],
+        "`unknown_key`: `kid` must be one of the issuer's keys. `invalid_window`: `valid_until` must not be before the key's `valid_from`.",
+    ),
+    (
+        "post",
+        "/v1/admin/issuers/{slug}/keys/compromise",
+        &["unknown_key"],
+        "`unknown_key`: `kid` must be one of the issuer's keys.",
     ),
     (
         "put",

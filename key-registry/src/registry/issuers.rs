@@ -661,7 +661,13 @@ impl Registry {
         let mut record = tx
             .key_for_update(&issuer.id, kid)
             .await?
-            .ok_or_else(|| Error::not_found("key", kid))?;
+            .ok_or_else(|| {
+                let kid: String = kid.chars().take(200).collect();
+                Error::client(
+                    ErrorCode::UnknownKey,
+                    format!("the issuer has no key {kid:?}"),
+                )
+            })?;
         change(&mut record)?;
         record.updated_at = self.now_ms();
         tx.update_key(&record).await?;
