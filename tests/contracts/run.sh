@@ -17,11 +17,15 @@
 # the NDJSON report goes, CONTRACTS_CONFIG the schemathesis.toml.
 set -euo pipefail
 name=$1 base=$2 token=$3 max_examples=${4:-40}
-root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root"  # schemathesis.toml names hooks.py relative to the repository
-report=${CONTRACTS_REPORT_DIR:-$root/target/contracts}/$name
+here=$(cd "$(dirname "$0")" && pwd)
+report=$(realpath -m "${CONTRACTS_REPORT_DIR:-$here/../../target/contracts}/$name")
 mkdir -p "$report"
-exec schemathesis --config-file "${CONTRACTS_CONFIG:-tests/contracts/schemathesis.toml}" run "$base/openapi.json" \
+config=$(realpath "${CONTRACTS_CONFIG:-$here/schemathesis.toml}")
+# Hypothesis and schemathesis keep state in the working directory: the
+# report's, not the repository.
+cd "$report"
+export SCHEMATHESIS_HOOKS="$here/hooks.py"
+exec schemathesis --config-file "$config" run "$base/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks all \
   --max-examples "$max_examples" \

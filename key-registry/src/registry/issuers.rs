@@ -658,16 +658,13 @@ impl Registry {
         let (issuer, _) = self.issuer(slug).await?;
         let mut tx = self.store.begin().await?;
         tx.head_for_update(super::publish::TRUST).await?;
-        let mut record = tx
-            .key_for_update(&issuer.id, kid)
-            .await?
-            .ok_or_else(|| {
-                let kid: String = kid.chars().take(200).collect();
-                Error::client(
-                    ErrorCode::UnknownKey,
-                    format!("the issuer has no key {kid:?}"),
-                )
-            })?;
+        let mut record = tx.key_for_update(&issuer.id, kid).await?.ok_or_else(|| {
+            let kid: String = kid.chars().take(200).collect();
+            Error::client(
+                ErrorCode::UnknownKey,
+                format!("the issuer has no key {kid:?}"),
+            )
+        })?;
         change(&mut record)?;
         record.updated_at = self.now_ms();
         tx.update_key(&record).await?;

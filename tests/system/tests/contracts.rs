@@ -48,6 +48,15 @@ fn schemathesis_present() -> bool {
 async fn hold_to_contract(name: &str, url: &str, token: &str) -> Option<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let max_examples = std::env::var("CONTRACTS_MAX_EXAMPLES").unwrap_or_else(|_| "25".into());
+    // The document as served, next to the report, for reading a failure.
+    let report = root.join("target/contracts").join(name);
+    std::fs::create_dir_all(&report).unwrap();
+    let doc = Client::new()
+        .unwrap()
+        .bytes(&format!("{url}/openapi.json"))
+        .await
+        .unwrap();
+    std::fs::write(report.join("openapi.json"), doc).unwrap();
     let mut command = Command::new(root.join("tests/contracts/run.sh"));
     command.args([name, url, token, &max_examples]);
     // The services run on this test's runtime: wait for schemathesis off it.
