@@ -111,7 +111,7 @@ pub struct VaccinationSchema {
 
 /// Who administered the dose.
 #[derive(ToSchema)]
-#[schema(as = Vaccinator)]
+#[schema(as = RequestVaccinator)]
 pub struct VaccinatorSchema {
     /// The vaccinator's id in the programme (else matched by name at the facility).
     id: Option<String>,
@@ -193,6 +193,34 @@ impl Modify for BearerAuth {
 )]
 struct ApiDoc;
 
+/// What a certification request is refused for beyond its schema: it is
+/// checked against the programme (vaccine, facility, vaccinator, schedule)
+/// and the calendar. A refused batch answers `all_items_rejected` with
+/// each item's own code, all of them from this list.
+const ITEM_RULES: &[&str] = &[
+    "all_items_rejected",
+    "invalid_date",
+    "invalid_dob",
+    "invalid_age",
+    "invalid_dose",
+    "invalid_identity",
+    "invalid_pre_enrollment_code",
+    "missing_field",
+    "date_in_future",
+    "dose_out_of_schedule",
+    "dose_too_soon",
+    "unknown_programme",
+    "unknown_vaccine",
+    "manufacturer_mismatch",
+    "total_doses_mismatch",
+    "unapproved_facility",
+    "facility_mismatch",
+    "facility_not_in_scope",
+    "unknown_vaccinator",
+    "vaccinator_not_at_facility",
+    "already_certified_elsewhere",
+];
+
 /// Rules a request schema cannot express, per operation: the method, the
 /// path, the error codes (422) a schema-valid request may be refused
 /// with, and why. The contract test (`tests/contracts/`) holds the server
@@ -201,36 +229,13 @@ pub const SEMANTIC: &[(&str, &str, &[&str], &str)] = &[
     (
         "post",
         "/v1/certify",
-        &["all_items_rejected"],
+        ITEM_RULES,
         "`all_items_rejected`: every item was refused (each item's `error` says why); items are checked against the programme: a vaccine, facility and vaccinator it lists, dates that exist and are not in the future, a dose within the schedule.",
     ),
     (
         "put",
         "/v1/certificates/{id}",
-        &[
-            "invalid_request",
-            "invalid_body",
-            "invalid_date",
-            "invalid_dob",
-            "invalid_age",
-            "invalid_dose",
-            "invalid_identity",
-            "invalid_pre_enrollment_code",
-            "missing_field",
-            "date_in_future",
-            "dose_out_of_schedule",
-            "dose_too_soon",
-            "unknown_programme",
-            "unknown_vaccine",
-            "manufacturer_mismatch",
-            "total_doses_mismatch",
-            "unapproved_facility",
-            "facility_mismatch",
-            "facility_not_in_scope",
-            "unknown_vaccinator",
-            "vaccinator_not_at_facility",
-            "already_certified_elsewhere",
-        ],
+        ITEM_RULES,
         "The corrected request is checked as `/v1/certify` checks an item, against the programme.",
     ),
     (
@@ -368,6 +373,94 @@ fn refine(doc: &mut Value) {
                     {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
                 ]),
             );
+        }
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        // The request mirror, as `credential::CertificationRequest` reads
+        // it: members with a default are optional but not nullable, and
+        // `Lenient` numbers are a number or a string.
+        let not_null: &[(&str, &[&str])] = &[
+            (
+                "Recipient",
+                &["gender", "nationality", "identity", "contact", "address"],
+            ),
+            (
+                "Address",
+                &[
+                    "addressLine1",
+                    "addressLine2",
+                    "district",
+                    "city",
+                    "state",
+                    "pincode",
+                ],
+            ),
+            (
+                "Vaccination",
+                &[
+                    "batch",
+                    "manufacturer",
+                    "effectiveStart",
+                    "effectiveUntil",
+                    "totalDoses",
+                ],
+            ),
+            ("RequestFacility", &["address"]),
+        ];
+        for (schema, members) in not_null {
+            for member in *members {
+                let Some(property) = schemas
+                    .get_mut(*schema)
+                    .and_then(|s| s.pointer_mut(&format!("/properties/{member}")))
+                else {
+                    continue;
+                };
+                if let Some(Value::Array(types)) = property.get("type").cloned() {
+                    let kept: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
+                    let single = match kept.as_slice() {
+                        [only] => Some(only.clone()),
+                        _ => None,
+                    };
+                    if let Some(property) = property.as_object_mut() {
+                        property.insert("type".into(), single.unwrap_or(Value::Array(kept)));
+                    }
+                }
+                if let Some(Value::Array(branches)) = property.get("oneOf").cloned() {
+                    let kept: Vec<Value> = branches
+                        .into_iter()
+                        .filter(|b| b.get("type") != Some(&json!("null")))
+                        .collect();
+                    if let [only] = kept.as_slice() {
+                        *property = only.clone();
+                    }
+                }
+            }
+        }
+        let lenient = [
+            ("Recipient", "age", true),
+            ("Address", "pincode", false),
+            ("Vaccination", "dose", false),
+            ("Vaccination", "totalDoses", false),
+        ];
+        for (schema, member, nullable) in lenient {
+            if let Some(property) = schemas
+                .get_mut(schema)
+                .and_then(|s| s.pointer_mut(&format!("/properties/{member}")))
+                .and_then(Value::as_object_mut)
+            {
+                let types = if nullable {
+                    json!(["number", "string", "null"])
+                } else {
+                    json!(["number", "string"])
+                };
+                property.insert("type".into(), types);
+                for bound in ["format", "minimum", "maximum"] {
+                    property.remove(bound);
+                }
+            }
         }
     }
     // A batch has at least one item; a refused batch is a CertifyResponse

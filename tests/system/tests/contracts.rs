@@ -5,8 +5,8 @@
 //!
 //! Without schemathesis the test says it skipped; under
 //! `HEALTHCERTS_REQUIRE_TOOLS` (CI, `cargo xtask test`) that is a failure.
-//! `CONTRACTS_MAX_EXAMPLES` changes the cases per operation (default 25:
-//! about a minute per service on two cores).
+//! `CONTRACTS_MAX_EXAMPLES` changes the cases per operation (default 50:
+//! under a minute for both on two cores).
 
 #![allow(
     clippy::unwrap_used,
@@ -47,7 +47,7 @@ fn schemathesis_present() -> bool {
 /// schemathesis' report, or none.
 async fn hold_to_contract(name: &str, url: &str, token: &str) -> Option<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let max_examples = std::env::var("CONTRACTS_MAX_EXAMPLES").unwrap_or_else(|_| "25".into());
+    let max_examples = std::env::var("CONTRACTS_MAX_EXAMPLES").unwrap_or_else(|_| "50".into());
     // The document as served, next to the report, for reading a failure.
     let report = root.join("target/contracts").join(name);
     std::fs::create_dir_all(&report).unwrap();
