@@ -196,6 +196,12 @@ pub async fn create_token(
             "a certifier token needs at least one facility code",
         ));
     }
+    if label == tokens::BOOTSTRAP_LABEL && actor != "system" {
+        return Err(Error::invalid(
+            "reserved_label",
+            "the label \"bootstrap\" is reserved for the bootstrap token",
+        ));
+    }
     if role != Role::Certifier && !facilities.is_empty() {
         return Err(Error::invalid(
             "facility_scope_not_applicable",
@@ -224,6 +230,19 @@ pub async fn create_token(
         &json!({ "role": role.as_str(), "facilities": facilities, "label": label, "expires_at": expires_at }),
     )
     .await?;
+    // The first real admin token replaces the bootstrap one.
+    if role == Role::IssuerAdmin && label != tokens::BOOTSTRAP_LABEL {
+        for id in tx.revoke_bootstrap_tokens(now).await? {
+            tx.audit(
+                now,
+                actor,
+                "token_revoked",
+                Some(&id),
+                &json!({ "reason": "bootstrap token replaced by an issuer-admin token", "by": record.id }),
+            )
+            .await?;
+        }
+    }
     tx.commit().await?;
     Ok(NewToken {
         info: TokenInfo::from_record(&record)?,
@@ -254,11 +273,14 @@ pub async fn revoke_token(store: &Store, id: &str, actor: &str) -> Result<(), Er
     Ok(())
 }
 
-/// On first start (no token exists), create an `issuer-admin` token and
-/// write it to `<data-dir>/bootstrap-token` (0600). Returns it, to print once.
+/// On first start (no token exists), create an `issuer-admin` token that
+/// expires after `ttl_ms` (and is revoked when the first other
+/// issuer-admin token is made) and write it to `<data-dir>/bootstrap-token`
+/// (0600). Returns it, to announce once.
 pub async fn ensure_bootstrap_token(
     store: &Store,
     data_dir: &Path,
+    ttl_ms: i64,
 ) -> Result<Option<Zeroizing<String>>, Error> {
     let mut tx = store.begin().await?;
     let count = tx.token_count().await?;
@@ -266,7 +288,15 @@ pub async fn ensure_bootstrap_token(
     if count > 0 {
         return Ok(None);
     }
-    let new = create_token(store, Role::IssuerAdmin, &[], "bootstrap", None, "system").await?;
+    let new = create_token(
+        store,
+        Role::IssuerAdmin,
+        &[],
+        tokens::BOOTSTRAP_LABEL,
+        Some(now_ms().saturating_add(ttl_ms)),
+        "system",
+    )
+    .await?;
     // A stale file from an earlier database would hold a dead token: replaced.
     tokens::write_bootstrap_token(data_dir, &new.token)?;
     Ok(Some(Zeroizing::new(new.token)))

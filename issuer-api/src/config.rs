@@ -73,9 +73,17 @@ pub struct ServerSettings {
     pub rate_limit_per_second: u32,
     /// Burst of requests one token may send at once.
     pub rate_limit_burst: u32,
-    /// Citizen retrievals per minute for one preEnrollmentCode, and for one
-    /// client address.
+    /// Citizen retrievals per minute for one preEnrollmentCode, for one
+    /// client address and for one IPv6 /64, per process.
     pub citizen_rate_limit_per_minute: u32,
+    /// Failed citizen retrievals of one code, in the current and previous
+    /// window together, after which every instance refuses the code (429).
+    pub citizen_max_failures: u32,
+    /// The failure-counting window, in seconds.
+    pub citizen_window_secs: u64,
+    /// Proxies (CIDRs) whose `X-Forwarded-For` names the client; from
+    /// anyone else it is ignored.
+    pub trusted_proxies: Vec<crate::citizen_limits::Cidr>,
     /// How often an instance re-reads keys and programme from the database
     /// (another instance, or the CLI, may have changed them). A key rotation
     /// takes effect no sooner than twice this after it is requested, so
@@ -94,6 +102,9 @@ impl Default for ServerSettings {
             rate_limit_per_second: 200,
             rate_limit_burst: 400,
             citizen_rate_limit_per_minute: 5,
+            citizen_max_failures: 10,
+            citizen_window_secs: 900,
+            trusted_proxies: Vec::new(),
             refresh_secs: 10,
         }
     }
@@ -113,6 +124,9 @@ pub struct RenderSettings {
 pub struct AuthSettings {
     /// Accept OIDC JWTs as bearer tokens.
     pub oidc: Option<OidcSettings>,
+    /// Hours the bootstrap admin token lives (it is also revoked when the
+    /// first other issuer-admin token is made); default 24.
+    pub bootstrap_token_hours: Option<u32>,
 }
 
 /// OIDC: JWTs checked against a JWKS, roles from a claim.
@@ -265,6 +279,11 @@ pub struct OutboxSettings {
     pub poll_interval_ms: u64,
     /// Timeout of one delivery attempt.
     pub request_timeout_ms: u64,
+    /// Failed attempts after which an event is dead (kept, out of the
+    /// delivery window, listed at `/v1/admin/outbox/dead` for a retry). A
+    /// receiver's permanent refusal (a 4xx other than 401, 403, 408, 425,
+    /// 429) makes it dead at once.
+    pub max_attempts: u32,
 }
 
 impl Default for OutboxSettings {
@@ -274,6 +293,9 @@ impl Default for OutboxSettings {
             retry_max_ms: 3_600_000,
             poll_interval_ms: 1_000,
             request_timeout_ms: 10_000,
+            // With the default backoff (1 s doubling, at most an hour
+            // apart), about two days of outage.
+            max_attempts: 48,
         }
     }
 }

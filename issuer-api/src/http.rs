@@ -33,8 +33,8 @@ pub struct AppState {
     pub server: Arc<ServerSettings>,
     /// Per-token request limiter.
     pub token_limiter: Arc<DefaultKeyedRateLimiter<String>>,
-    /// Citizen retrieval limiter, keyed by code and by client address.
-    pub citizen_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Citizen retrieval limits (per process and, per code, shared).
+    pub citizen: Arc<crate::citizen_limits::CitizenLimits>,
     /// The Prometheus registry's handle.
     pub metrics: PrometheusHandle,
     /// The PDF template.
@@ -61,12 +61,11 @@ impl AppState {
     ) -> Self {
         let token_quota = Quota::per_second(nonzero(server.rate_limit_per_second))
             .allow_burst(nonzero(server.rate_limit_burst));
-        let citizen_quota = Quota::per_minute(nonzero(server.citizen_rate_limit_per_minute));
         Self {
             issuer,
             auth: Arc::new(auth),
             token_limiter: Arc::new(RateLimiter::keyed(token_quota)),
-            citizen_limiter: Arc::new(RateLimiter::keyed(citizen_quota)),
+            citizen: Arc::new(crate::citizen_limits::CitizenLimits::new(&server)),
             server: Arc::new(server),
             metrics: metrics_handle(),
             renderer: Arc::new(renderer),

@@ -20,8 +20,10 @@
 //! worker, `writer` the group commit of certified batches, `routes` and
 //! `http` the thin HTTP layer.
 
+pub mod admin_outbox;
 pub mod auth;
 pub mod certify;
+pub mod citizen_limits;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -146,7 +148,9 @@ pub async fn open(options: Options) -> Result<Service, Error> {
         options.data_dir.clone(),
     )
     .await?;
-    let bootstrap_token = auth::ensure_bootstrap_token(&store, &options.data_dir).await?;
+    let bootstrap_token =
+        auth::ensure_bootstrap_token(&store, &options.data_dir, bootstrap_ttl_ms(&options.config))
+            .await?;
     let authenticator = auth::Authenticator::new(store, options.config.auth.oidc.as_ref()).await?;
     let renderer = rendering::Renderer::new(options.config.render.template_file.as_deref())?;
     let state = AppState::new(
@@ -159,6 +163,16 @@ pub async fn open(options: Options) -> Result<Service, Error> {
         state,
         bootstrap_token,
     })
+}
+
+/// How long a new bootstrap token lives.
+pub fn bootstrap_ttl_ms(config: &ConfigFile) -> i64 {
+    config
+        .auth
+        .bootstrap_token_hours
+        .map_or(service_core::tokens::BOOTSTRAP_TOKEN_TTL_MS, |h| {
+            i64::from(h.max(1)) * 3_600_000
+        })
 }
 
 /// The application: every route with its layers.
@@ -177,6 +191,11 @@ pub fn spawn_background(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let outbox = tokio::spawn(outbox::run(state.issuer.clone(), shutdown.clone()));
+    let flusher = tokio::spawn(citizen_limits::run_flusher(
+        state.citizen.clone(),
+        state.issuer.store.clone(),
+        shutdown.clone(),
+    ));
     let state = state.clone();
     let mut stop = shutdown;
     let upkeep = tokio::spawn(async move {
@@ -191,8 +210,8 @@ pub fn spawn_background(
                 tracing::warn!(error = %e, "refreshing keys and programme failed");
             }
             state.token_limiter.retain_recent();
-            state.citizen_limiter.retain_recent();
+            state.citizen.retain_recent();
         }
     });
-    vec![outbox, upkeep]
+    vec![outbox, upkeep, flusher]
 }

@@ -377,8 +377,10 @@ impl Issuer {
     }
 
     /// Citizen retrieval: the certificates of a preEnrollmentCode, if the
-    /// caller also knows the date of birth or the registered phone number.
-    /// Every attempt is audited (without the personal data).
+    /// caller also knows the date of birth or the registered phone number;
+    /// empty if not. A success is audited (without the personal data);
+    /// failures are counted and audited in batches by
+    /// `crate::citizen_limits`, which also limits the attempts.
     pub async fn citizen_certificates(
         &self,
         code: &str,
@@ -420,20 +422,20 @@ impl Issuer {
             })
             .filter(|r| effective_status(r, now) != Status::Revoked)
             .collect();
+        if matching.is_empty() {
+            // No write here: a flood of failures must not take the writer.
+            return Ok(matching);
+        }
         let mut tx = self.store.begin().await?;
         tx.audit(
             now,
             &format!("citizen:{client}"),
-            if matching.is_empty() { "citizen_retrieve_denied" } else { "citizen_retrieve" },
+            "citizen_retrieve",
             matching.first().map(|r| r.id.as_str()),
             &json!({ "by": match proof { Proof::Dob(_) => "dob", Proof::Phone(_) => "phone" }, "certificates": matching.iter().map(|r| r.id.as_str()).collect::<Vec<_>>() }),
         )
         .await?;
         tx.commit().await?;
-        if matching.is_empty() {
-            // One answer for "no such code" and "wrong proof": no oracle.
-            return Err(Error::not_found("certificate for", "these details"));
-        }
         Ok(matching)
     }
 }

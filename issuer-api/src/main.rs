@@ -60,6 +60,10 @@ struct Global {
     /// Log as JSON lines (for log shippers) instead of text.
     #[arg(long, env = "ISSUER_LOG_JSON", global = true)]
     log_json: bool,
+    /// Print a new bootstrap token on stderr even when it is not a terminal
+    /// (by default only a terminal sees it; logs get its file's path).
+    #[arg(long, env = "ISSUER_PRINT_BOOTSTRAP_TOKEN", global = true)]
+    print_bootstrap_token: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,7 +159,7 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(cli.global.log_json);
     let options = options(&cli.global)?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(options, cli.global.listen).await,
+        Command::Serve => serve(options, cli.global.listen, cli.global.print_bootstrap_token).await,
         Command::Keys(KeysCommand::ExportPublic { format }) => export_public(options, format).await,
         Command::Keys(KeysCommand::Rotate { at }) => {
             let at: jiff::Timestamp = at.parse().context("--at must be an RFC 3339 date-time")?;
@@ -194,8 +198,9 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(options: Options, listen: SocketAddr) -> anyhow::Result<()> {
+async fn serve(options: Options, listen: SocketAddr, print_token: bool) -> anyhow::Result<()> {
     let data_dir = options.data_dir.clone();
+    let ttl = issuer_api::bootstrap_ttl_ms(&options.config);
     let service = open(options).await?;
     let state = service.state.clone();
     tracing::info!(
@@ -205,12 +210,8 @@ async fn serve(options: Options, listen: SocketAddr) -> anyhow::Result<()> {
         "issuer ready"
     );
     if let Some(token) = &service.bootstrap_token {
-        let path = data_dir.join("bootstrap-token");
-        println!(
-            "bootstrap admin token (shown once; also in {}):\n{}",
-            path.display(),
-            token.as_str()
-        );
+        let path = data_dir.join(service_core::tokens::BOOTSTRAP_TOKEN_FILE);
+        service_core::tokens::announce_bootstrap_token(&path, token, print_token, ttl);
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -13,6 +13,20 @@
 //! run concurrently. Delivery is at least once: receivers deduplicate by
 //! `event_id`.
 //!
+//! Dead letters: an event whose receiver refuses it for good (a 4xx other
+//! than 401, 403, 408, 425 and 429: authentication and throttling are the
+//! deployment's problems, not the event's) or that failed
+//! `outbox.max_attempts` times is *dead*: kept, with its last error, out of
+//! the delivery window, counted in `issuer_outbox_dead{target}`, audited
+//! (`outbox_dead`), listed at `GET /v1/admin/outbox/dead` and revived by
+//! `POST /v1/admin/outbox/dead/{id}/retry`. Later events about the same
+//! certificate for the same target are *held* behind it (pending, never
+//! sent out of order); a retry revives every dead event of that
+//! certificate and target, and they go in their original order. Events
+//! waiting for a retry are not in the window either: only due events that
+//! head their certificate's queue are, so failing events never crowd out
+//! later ones.
+//!
 //! Registry bodies are the JCS (RFC 8785) bytes of the event, signed with
 //! the issuer's current Ed25519 key as a detached JWS in `X-JWS-Signature`.
 //! Webhook bodies carry `X-Signature: sha256=<hex>`, the HMAC-SHA256 under
@@ -34,7 +48,7 @@ use crate::ids::{hex, now_ms};
 use crate::issuer::Issuer;
 use crate::store::OutboxRecord;
 
-/// Rows looked at per target per round.
+/// Due rows looked at per target per round.
 const WINDOW: i64 = 256;
 /// Deliveries in flight per target.
 const CONCURRENCY: usize = 16;
@@ -67,6 +81,42 @@ pub fn webhook_signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     mac.update(b".");
     mac.update(body);
     hex(&mac.finalize().into_bytes())
+}
+
+/// Why a delivery failed, and whether trying again could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth retrying: the receiver is down, slow, throttling, or the
+    /// deployment is misconfigured (credentials, secrets).
+    Transient(String),
+    /// Never going to work for this event: the receiver refused it for
+    /// good, or the stored event is unusable.
+    Permanent(String),
+}
+
+impl Failure {
+    /// The failure as text (stored as the row's `last_error`).
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Transient(r) | Self::Permanent(r) => r,
+        }
+    }
+
+    /// Whether the event should go straight to the dead letters.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Permanent(_))
+    }
+
+    /// Classify a receiver's non-2xx answer: a 4xx is permanent, except
+    /// 401/403 (our credentials), 408 (timeout), 425 and 429 (throttling).
+    pub fn from_status(status: u16) -> Self {
+        let reason = format!("receiver answered {status}");
+        match status {
+            401 | 403 | 408 | 425 | 429 => Self::Transient(reason),
+            400..=499 => Self::Permanent(reason),
+            _ => Self::Transient(reason),
+        }
+    }
 }
 
 /// Where one outbox target delivers.
@@ -138,19 +188,14 @@ async fn deliver_target(
     name: &str,
     target: &Target,
 ) -> Result<usize, Error> {
-    let now = now_ms();
-    let window = issuer.store.outbox_window(name, WINDOW).await?;
-    let mut held: HashSet<String> = HashSet::new();
-    let mut due: Vec<OutboxRecord> = Vec::new();
-    for row in window {
-        // Only the oldest pending event of a certificate may go.
-        if !held.insert(row.subject.clone()) {
-            continue;
-        }
-        if row.next_attempt_at <= now {
-            due.push(row);
-        }
-    }
+    let window = issuer.store.outbox_window(name, now_ms(), WINDOW).await?;
+    // The store returns only the head of each certificate's queue; the set
+    // keeps that true even if two rows of one certificate came back.
+    let mut heads: HashSet<String> = HashSet::new();
+    let due: Vec<OutboxRecord> = window
+        .into_iter()
+        .filter(|row| heads.insert(row.subject.clone()))
+        .collect();
     let mut delivered = 0;
     for chunk in due.chunks(CONCURRENCY) {
         let mut set = JoinSet::new();
@@ -174,19 +219,32 @@ async fn deliver_target(
                         .increment(1);
                     delivered += 1;
                 }
-                Err(reason) => {
+                Err(failure) => {
                     let attempts = row.attempts + 1;
                     let o = &issuer.settings.outbox;
+                    let reason: String = failure.reason().chars().take(MAX_ERROR_LEN).collect();
+                    metrics::counter!("issuer_outbox_failures_total", "target" => kind)
+                        .increment(1);
+                    if failure.is_permanent() || attempts >= i64::from(o.max_attempts.max(1)) {
+                        tracing::error!(target_name = name, outbox_id = row.id, attempts, error = %reason,
+                            "event is dead: retry it at POST /v1/admin/outbox/dead/{{id}}/retry");
+                        if issuer
+                            .store
+                            .outbox_dead(&row, attempts, &reason, now_ms())
+                            .await?
+                        {
+                            metrics::counter!("issuer_outbox_dead_total", "target" => kind)
+                                .increment(1);
+                        }
+                        continue;
+                    }
                     let delay = backoff_ms(attempts, o.retry_base_ms, o.retry_max_ms);
                     let next = now_ms().saturating_add(i64::try_from(delay).unwrap_or(i64::MAX));
-                    let reason: String = reason.chars().take(MAX_ERROR_LEN).collect();
                     tracing::warn!(target_name = name, outbox_id = row.id, attempts, retry_in_ms = delay, error = %reason, "delivery failed");
                     issuer
                         .store
                         .outbox_failed(row.id, attempts, next, &reason)
                         .await?;
-                    metrics::counter!("issuer_outbox_failures_total", "target" => kind)
-                        .increment(1);
                 }
             }
         }
@@ -197,11 +255,11 @@ async fn deliver_target(
 /// The body of an outbox row as delivered: the stored event plus its
 /// sequence number (and, for webhooks, the credential of issued and
 /// corrected certificates).
-async fn body(issuer: &Issuer, target: &Target, row: &OutboxRecord) -> Result<Value, String> {
-    let mut event: Value =
-        serde_json::from_str(&row.event).map_err(|e| format!("stored event: {e}"))?;
+async fn body(issuer: &Issuer, target: &Target, row: &OutboxRecord) -> Result<Value, Failure> {
+    let mut event: Value = serde_json::from_str(&row.event)
+        .map_err(|e| Failure::Permanent(format!("stored event: {e}")))?;
     let Some(map) = event.as_object_mut() else {
-        return Err("stored event is not an object".into());
+        return Err(Failure::Permanent("stored event is not an object".into()));
     };
     map.insert("sequence".into(), Value::from(row.id));
     if matches!(target, Target::Webhook(_))
@@ -214,10 +272,10 @@ async fn body(issuer: &Issuer, target: &Target, row: &OutboxRecord) -> Result<Va
             .store
             .certificate(&row.subject)
             .await
-            .map_err(|e| e.to_string())?
-            .ok_or("certificate missing")?;
-        let credential: Value =
-            serde_json::from_str(&record.document).map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Transient(e.to_string()))?
+            .ok_or_else(|| Failure::Permanent("certificate missing".into()))?;
+        let credential: Value = serde_json::from_str(&record.document)
+            .map_err(|e| Failure::Permanent(e.to_string()))?;
         map.insert("credential".into(), credential);
     }
     Ok(event)
@@ -228,12 +286,15 @@ async fn deliver(
     client: &reqwest::Client,
     target: &Target,
     row: &OutboxRecord,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let event = body(issuer, target, row).await?;
     let request = match target {
         Target::Registry(settings) => {
-            let bytes = credential::jcs_canonicalize(&event).map_err(|e| e.to_string())?;
-            let key = issuer.signing_key(now_ms()).map_err(|e| e.to_string())?;
+            let bytes = credential::jcs_canonicalize(&event)
+                .map_err(|e| Failure::Permanent(e.to_string()))?;
+            let key = issuer
+                .signing_key(now_ms())
+                .map_err(|e| Failure::Transient(e.to_string()))?;
             let jws = key.detached_jws(bytes.as_bytes());
             let mut request = client
                 .post(&settings.url)
@@ -241,14 +302,18 @@ async fn deliver(
                 .header("x-jws-signature", jws)
                 .body(bytes);
             if let Some(var) = &settings.token_env {
-                let token = std::env::var(var).map_err(|_| format!("{var} is not set"))?;
+                let token = std::env::var(var)
+                    .map_err(|_| Failure::Transient(format!("{var} is not set")))?;
                 request = request.bearer_auth(token);
             }
             request
         }
         Target::Webhook(settings) => {
-            let bytes = serde_json::to_vec(&event).map_err(|e| e.to_string())?;
-            let secret = settings.secret().map_err(|e| e.to_string())?;
+            let bytes =
+                serde_json::to_vec(&event).map_err(|e| Failure::Permanent(e.to_string()))?;
+            let secret = settings
+                .secret()
+                .map_err(|e| Failure::Transient(e.to_string()))?;
             let timestamp = now_ms() / 1000;
             let signature = webhook_signature(secret.as_bytes(), timestamp, &bytes);
             let event_id = event
@@ -265,11 +330,14 @@ async fn deliver(
                 .body(bytes)
         }
     };
-    let response = request.send().await.map_err(|e| e.to_string())?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| Failure::Transient(e.to_string()))?;
     if response.status().is_success() {
         Ok(())
     } else {
-        Err(format!("receiver answered {}", response.status()))
+        Err(Failure::from_status(response.status().as_u16()))
     }
 }
 
@@ -284,6 +352,23 @@ mod tests {
         assert_eq!(backoff_ms(4, 1000, 60_000), 8000);
         assert_eq!(backoff_ms(10, 1000, 60_000), 60_000);
         assert_eq!(backoff_ms(500, 1000, 60_000), 60_000);
+    }
+
+    #[test]
+    fn refusals_are_permanent_except_auth_and_throttling() {
+        for permanent in [400, 404, 409, 410, 413, 422, 499] {
+            assert!(
+                Failure::from_status(permanent).is_permanent(),
+                "{permanent}"
+            );
+        }
+        for transient in [401, 403, 408, 425, 429, 500, 502, 503, 504, 302] {
+            assert!(
+                !Failure::from_status(transient).is_permanent(),
+                "{transient}"
+            );
+        }
+        assert_eq!(Failure::from_status(422).reason(), "receiver answered 422");
     }
 
     #[test]

@@ -66,7 +66,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/v1/admin/keys/rotate", post(rotate_key))
         .route("/v1/admin/tokens", get(list_tokens).post(create_token))
         .route("/v1/admin/tokens/{id}", delete(revoke_token))
-        .route("/v1/admin/outbox", get(outbox_backlog))
+        .route("/v1/admin/outbox", get(crate::admin_outbox::outbox_backlog))
+        .route(
+            "/v1/admin/outbox/dead",
+            get(crate::admin_outbox::outbox_dead),
+        )
+        .route(
+            "/v1/admin/outbox/dead/{id}/retry",
+            post(crate::admin_outbox::retry_dead),
+        )
         .route("/v1/audit", get(audit))
         .route("/v1/keys", get(keys))
         .route("/.well-known/did.json", get(did_json))
@@ -669,19 +677,10 @@ pub struct CitizenCertificate {
 pub async fn citizen_retrieve(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    request_headers: HeaderMap,
     AppJson(body): AppJson<CitizenRequest>,
 ) -> Result<Response, AppError> {
-    let code_key = format!("code:{}", body.pre_enrollment_code.trim());
-    let client = addr.map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    if state.citizen_limiter.check_key(&code_key).is_err()
-        || state
-            .citizen_limiter
-            .check_key(&format!("ip:{client}"))
-            .is_err()
-    {
-        metrics::counter!("issuer_rate_limited_total", "kind" => "citizen").increment(1);
-        return Err(Error::RateLimited.into());
-    }
+    let client = state.citizen.client(addr, &request_headers);
     let format = body.format.clone().unwrap_or_else(|| "json".to_owned());
     if !matches!(format.as_str(), "json" | "qr.png" | "qr.svg" | "pdf") {
         return Err(Error::invalid(
@@ -690,15 +689,16 @@ pub async fn citizen_retrieve(
         )
         .into());
     }
-    let mut records = state
-        .issuer
-        .citizen_certificates(
-            &body.pre_enrollment_code,
-            body.dob.as_deref(),
-            body.phone.as_deref(),
-            &client,
-        )
-        .await?;
+    let mut records = crate::citizen_limits::retrieve(
+        &state.issuer,
+        &state.citizen,
+        &body.pre_enrollment_code,
+        body.dob.as_deref(),
+        body.phone.as_deref(),
+        client,
+        now_ms(),
+    )
+    .await?;
     if let Some(dose) = body.dose {
         records.retain(|r| r.dose == dose);
     }
@@ -1124,25 +1124,6 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Undelivered events per target.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OutboxBacklog {
-    /// Target (`registry`, `webhook:<name>`) and pending count.
-    pub pending: Vec<(String, i64)>,
-}
-
-/// The outbox backlog.
-#[utoipa::path(get, path = "/v1/admin/outbox", tag = "admin", responses((status = 200, body = OutboxBacklog)), security(("bearer" = [])))]
-pub async fn outbox_backlog(
-    State(state): State<AppState>,
-    principal: Principal,
-) -> Result<Json<OutboxBacklog>, AppError> {
-    principal.require(&[Role::IssuerAdmin, Role::Auditor])?;
-    Ok(Json(OutboxBacklog {
-        pending: state.issuer.store.outbox_backlog().await?,
-    }))
-}
-
 /// Audit log paging.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -1238,15 +1219,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    if let Ok(backlog) = state.issuer.store.outbox_backlog().await {
-        for (target, n) in backlog {
-            #[allow(
-                clippy::cast_precision_loss,
-                reason = "a backlog gauge does not need 2^53 precision"
-            )]
-            metrics::gauge!("issuer_outbox_pending", "target" => target).set(n as f64);
-        }
-    }
+    crate::admin_outbox::update_gauges(&state).await;
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

@@ -318,6 +318,8 @@ const ROWS_PER_INSERT: usize = 50;
 impl Store {
     /// Open (creating if needed) the SQLite database at `path`, and migrate it.
     pub async fn open_sqlite(path: &Path) -> Result<Self, Error> {
+        // Owner-only (0600) before SQLite creates it; WAL files follow.
+        service_core::seal::prepare_private_file(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -522,69 +524,6 @@ impl Store {
             .bind(after)
             .bind(subject)
             .bind(limit)
-            .fetch_all(p)
-            .await?);
-        Ok(rows)
-    }
-
-    /// Targets with undelivered outbox rows.
-    pub async fn outbox_targets(&self) -> Result<Vec<String>, Error> {
-        let rows: Vec<(String,)> = on_writer!(self, p => sqlx::query_as(
-            "SELECT DISTINCT target FROM outbox WHERE delivered_at IS NULL")
-            .fetch_all(p)
-            .await?);
-        Ok(rows.into_iter().map(|(t,)| t).collect())
-    }
-
-    /// The oldest undelivered rows of a target, in order.
-    pub async fn outbox_window(
-        &self,
-        target: &str,
-        limit: i64,
-    ) -> Result<Vec<OutboxRecord>, Error> {
-        let rows = on_writer!(self, p => sqlx::query_as::<_, OutboxRecord>(
-            "SELECT id, target, subject, event, attempts, next_attempt_at FROM outbox \
-             WHERE target = $1 AND delivered_at IS NULL ORDER BY id LIMIT $2")
-            .bind(target)
-            .bind(limit)
-            .fetch_all(p)
-            .await?);
-        Ok(rows)
-    }
-
-    /// Record a successful delivery.
-    pub async fn outbox_delivered(&self, id: i64, now: i64) -> Result<(), Error> {
-        on_writer!(self, p => { sqlx::query("UPDATE outbox SET delivered_at = $2, last_error = NULL WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .execute(p)
-            .await?; });
-        Ok(())
-    }
-
-    /// Record a failed delivery and when to try again.
-    pub async fn outbox_failed(
-        &self,
-        id: i64,
-        attempts: i64,
-        next_attempt_at: i64,
-        error: &str,
-    ) -> Result<(), Error> {
-        on_writer!(self, p => { sqlx::query(
-            "UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1")
-            .bind(id)
-            .bind(attempts)
-            .bind(next_attempt_at)
-            .bind(error)
-            .execute(p)
-            .await?; });
-        Ok(())
-    }
-
-    /// Undelivered outbox rows per target.
-    pub async fn outbox_backlog(&self) -> Result<Vec<(String, i64)>, Error> {
-        let rows: Vec<(String, i64)> = on_pool!(self, p => sqlx::query_as(
-            "SELECT target, COUNT(*) FROM outbox WHERE delivered_at IS NULL GROUP BY target ORDER BY target")
             .fetch_all(p)
             .await?);
         Ok(rows)
@@ -930,3 +869,9 @@ impl Tx {
         Ok(())
     }
 }
+
+// Submodules after the macros above, which they use.
+mod bootstrap;
+mod citizen;
+mod outbox;
+pub use outbox::{DeadEvent, OutboxBacklog};

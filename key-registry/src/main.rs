@@ -75,6 +75,10 @@ struct Global {
     /// Log as JSON lines (for log shippers) instead of text.
     #[arg(long, env = "REGISTRY_LOG_JSON", global = true)]
     log_json: bool,
+    /// Print a new bootstrap token on stderr even when it is not a terminal
+    /// (by default only a terminal sees it; logs get its file's path).
+    #[arg(long, env = "REGISTRY_PRINT_BOOTSTRAP_TOKEN", global = true)]
+    print_bootstrap_token: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,10 +229,13 @@ async fn serve(global: &Global) -> anyhow::Result<()> {
         "registry ready"
     );
     if let Some(token) = &service.bootstrap_token {
-        println!(
-            "bootstrap admin token (shown once; also in {}):\n{}",
-            global.data_dir.join("bootstrap-token").display(),
-            token.as_str()
+        service_core::tokens::announce_bootstrap_token(
+            &global
+                .data_dir
+                .join(service_core::tokens::BOOTSTRAP_TOKEN_FILE),
+            token,
+            global.print_bootstrap_token,
+            service_core::tokens::BOOTSTRAP_TOKEN_TTL_MS,
         );
     }
     // Scripts read this line to find the port when listening on :0.

@@ -169,6 +169,32 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Make a file (a database, say) readable by its owner only before a
+/// library opens it: create it empty with mode 0600 if missing, or take
+/// group and other permissions off an existing one (with a warning). On
+/// SQLite, the `-wal` and `-shm` files take the database file's mode.
+pub fn prepare_private_file(path: &Path) -> std::io::Result<()> {
+    match write_private_file(path, b"") {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the file was open to other users; now 0600"
+            );
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    Ok(())
+}
+
 /// Create a data directory (and its parents) that only its owner may enter
 /// (0700). An existing directory is left as it is, with a warning when
 /// others may read it: an operator may have chosen its permissions.
@@ -260,5 +286,30 @@ mod tests {
         assert_eq!(again.decrypt(&sealed, b"a").unwrap().as_slice(), b"x");
         // Never written over.
         assert!(write_private_file(&file, b"other").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn prepared_files_are_0600_new_or_old() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new.db");
+        prepare_private_file(&new).unwrap();
+        assert_eq!(
+            std::fs::metadata(&new).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // An existing file keeps its contents and loses others' access.
+        let old = dir.path().join("old.db");
+        std::fs::write(&old, b"data").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        prepare_private_file(&old).unwrap();
+        assert_eq!(
+            std::fs::metadata(&old).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(std::fs::read(&old).unwrap(), b"data");
+        // A missing directory: an error, not a panic.
+        assert!(prepare_private_file(&dir.path().join("no/such.db")).is_err());
     }
 }

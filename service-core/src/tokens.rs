@@ -102,6 +102,57 @@ pub fn write_bootstrap_token(data_dir: &Path, token: &str) -> std::io::Result<Pa
     Ok(path)
 }
 
+/// How long a bootstrap token lives unless configured otherwise: enough to
+/// make the first real admin token, which also revokes it.
+pub const BOOTSTRAP_TOKEN_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// The label bootstrap tokens carry (reserved: no other token may use it).
+pub const BOOTSTRAP_LABEL: &str = "bootstrap";
+
+/// Where a new bootstrap token is announced: the secret itself only on a
+/// terminal (stderr is a TTY) or when asked (`force`); otherwise, for log
+/// collectors, only the file that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    /// Print the token on stderr.
+    Print,
+    /// Log the file's path only.
+    PathOnly,
+}
+
+impl Announce {
+    /// Decide from the flag and whether stderr is a terminal.
+    pub fn decide(force: bool, stderr_is_terminal: bool) -> Self {
+        if force || stderr_is_terminal {
+            Self::Print
+        } else {
+            Self::PathOnly
+        }
+    }
+}
+
+/// Announce a new bootstrap token (see [`Announce`]).
+#[allow(
+    clippy::print_stderr,
+    reason = "the token is shown to the person at the terminal"
+)]
+pub fn announce_bootstrap_token(path: &Path, token: &str, force_print: bool, expires_in_ms: i64) {
+    use std::io::IsTerminal as _;
+    let hours = expires_in_ms / 3_600_000;
+    match Announce::decide(force_print, std::io::stderr().is_terminal()) {
+        Announce::Print => eprintln!(
+            "bootstrap admin token (expires in {hours} h or when the first admin token is made; \
+             also in {}):\n{token}",
+            path.display()
+        ),
+        Announce::PathOnly => tracing::info!(
+            path = %path.display(),
+            expires_in_hours = hours,
+            "bootstrap admin token written to its file (not logged; --print-bootstrap-token shows it)"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +198,13 @@ mod tests {
         assert!(require([TestRole::Admin], &[TestRole::Admin, TestRole::Reader]).is_ok());
         let e = require([TestRole::Other], &[TestRole::Admin, TestRole::Reader]).unwrap_err();
         assert_eq!(e, "this needs the role admin or reader");
+    }
+
+    #[test]
+    fn bootstrap_tokens_are_printed_only_on_a_terminal_or_when_asked() {
+        assert_eq!(Announce::decide(false, false), Announce::PathOnly);
+        assert_eq!(Announce::decide(false, true), Announce::Print);
+        assert_eq!(Announce::decide(true, false), Announce::Print);
     }
 
     #[test]

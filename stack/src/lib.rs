@@ -99,9 +99,10 @@ pub struct Stack {
     pub registry: Service,
     /// The issuer API.
     pub issuer: Service,
-    /// The registry's bootstrap admin token.
+    /// The stack's registry admin token (made with the bootstrap token).
     pub registry_token: String,
-    /// The issuer's bootstrap admin token.
+    /// The stack's issuer admin token (made with the bootstrap token, which
+    /// it revokes).
     pub issuer_token: String,
     /// The registry anchor's public key (PEM).
     pub anchor_pem: String,
@@ -145,6 +146,36 @@ fn read_token(path: &Path) -> Result<String> {
         )
     })?;
     Ok(token.trim().to_owned())
+}
+
+/// The stack's admin token for a service: made once with the service's
+/// bootstrap token (which expires, and which the issuer revokes once a real
+/// admin token exists) and kept owner-only in `saved` for later runs.
+async fn admin_token(
+    http: &http::Client,
+    url: &str,
+    service_dir: &Path,
+    saved: &Path,
+    body: &Value,
+) -> Result<String> {
+    if let Ok(token) = std::fs::read_to_string(saved) {
+        return Ok(token.trim().to_owned());
+    }
+    let bootstrap = read_token(&service_dir.join("bootstrap-token"))?;
+    let (status, answer) = call(
+        http,
+        Method::POST,
+        &format!("{url}/v1/admin/tokens"),
+        Some(&bootstrap),
+        Some(body),
+    )
+    .await?;
+    let token = match (status, answer.get("token").and_then(Value::as_str)) {
+        (201, Some(token)) => token.to_owned(),
+        _ => bail!("making the stack's admin token at {url}: {status} {answer}"),
+    };
+    write_private(saved, token.as_bytes())?;
+    Ok(token)
 }
 
 /// Set `key = value` in TOML table `[table]` of `text` (replacing the
@@ -214,7 +245,14 @@ impl Stack {
             options.launcher.clone(),
         )
         .await?;
-        let registry_token = read_token(&registry_dir.join("bootstrap-token"))?;
+        let registry_token = admin_token(
+            &http,
+            &registry.url,
+            &registry_dir,
+            &data.join("stack/registry-admin-token"),
+            &json!({"role": "registry-admin", "label": "local stack"}),
+        )
+        .await?;
         let anchor_pem = String::from_utf8(
             http.get(&format!("{}/v1/anchor", registry.url), None)
                 .await?,
@@ -305,7 +343,14 @@ impl Stack {
             options.launcher.clone(),
         )
         .await?;
-        let issuer_token = read_token(&issuer_dir.join("bootstrap-token"))?;
+        let issuer_token = admin_token(
+            &http,
+            &issuer.url,
+            &issuer_dir,
+            &data.join("stack/issuer-admin-token"),
+            &json!({"role": "issuer-admin", "label": "local stack"}),
+        )
+        .await?;
 
         let stack = Self {
             registry,

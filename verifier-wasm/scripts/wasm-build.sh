@@ -18,8 +18,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cargo_target=${CARGO_TARGET_DIR:-$root/target}
 wasm_opt=${WASM_OPT:-$HOME/.cache/binaryen/node_modules/.bin/wasm-opt}
 
-cargo build --manifest-path "$root/Cargo.toml" -p verifier-wasm --lib \
-  --target wasm32-unknown-unknown --profile wasm
+cargo rustc --manifest-path "$root/Cargo.toml" -p verifier-wasm --lib \
+  --target wasm32-unknown-unknown --profile wasm --crate-type cdylib
 wasm-bindgen --target "$target" --out-dir "$out" \
   "$cargo_target/wasm32-unknown-unknown/wasm/verifier_wasm.wasm"
 wasm=$out/verifier_wasm_bg.wasm

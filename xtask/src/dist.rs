@@ -44,11 +44,24 @@ pub fn dist() -> Result<PathBuf> {
         "verifier-ui",
         "--bin",
         "verifier-ui",
+    ]);
+    step("build the PWA's app module (profile wasm)", cmd)?;
+    // The engine is an rlib for native builds; its browser module is a
+    // cdylib made here (see verifier-wasm/Cargo.toml).
+    let mut cmd = cargo();
+    cmd.args([
+        "rustc",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
         "-p",
         "verifier-wasm",
         "--lib",
+        "--crate-type",
+        "cdylib",
     ]);
-    step("build the PWA's wasm modules (profile wasm)", cmd)?;
+    step("build the verifier's wasm module (profile wasm)", cmd)?;
 
     let stage = target_dir().join("pwa-stage");
     if stage.exists() {

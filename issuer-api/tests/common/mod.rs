@@ -199,12 +199,26 @@ impl TestApp {
         ))
         .await
         .expect("open the service");
+        // The bootstrap token is exchanged for a real admin token at once
+        // (which revokes it), as an operator would; kept for restarts.
+        let kept = dir.path().join("test-admin-token");
         let admin = match &service.bootstrap_token {
-            Some(t) => t.to_string(),
-            None => std::fs::read_to_string(dir.path().join("bootstrap-token"))
+            Some(_) => {
+                let token = issuer_api::auth::create_token(
+                    &service.state.issuer.store,
+                    Role::IssuerAdmin,
+                    &[],
+                    "test admin",
+                    None,
+                    "test",
+                )
+                .await
                 .unwrap()
-                .trim()
-                .to_owned(),
+                .token;
+                std::fs::write(&kept, &token).unwrap();
+                token
+            }
+            None => std::fs::read_to_string(&kept).unwrap().trim().to_owned(),
         };
         Self {
             router: app(service.state.clone()),
@@ -214,6 +228,20 @@ impl TestApp {
             backend,
             schema,
         }
+    }
+
+    /// A second instance on the same database (and data directory), as a
+    /// second server process would be; closed when dropped with its state.
+    pub async fn another_instance(&self, config: ConfigFile) -> (Router, AppState) {
+        let service = open(Self::options(
+            self.backend,
+            config,
+            self.dir.path(),
+            self.schema.as_deref(),
+        ))
+        .await
+        .expect("open a second instance");
+        (app(service.state.clone()), service.state)
     }
 
     /// Close this app and open a new one on the same database (a restart).

@@ -231,7 +231,10 @@ impl Registry {
         if count > 0 {
             return Ok(None);
         }
-        let new = self.create_token(None, "bootstrap", None, "system").await?;
+        let expires = self.now_ms().saturating_add(tokens::BOOTSTRAP_TOKEN_TTL_MS);
+        let new = self
+            .create_token(None, tokens::BOOTSTRAP_LABEL, Some(expires), "system")
+            .await?;
         tokens::write_bootstrap_token(data_dir, &new.token)?;
         Ok(Some(Zeroizing::new(new.token)))
     }

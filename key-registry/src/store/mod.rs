@@ -100,6 +100,8 @@ pub enum Tx {
 impl Store {
     /// Open (creating if needed) the SQLite database at `path`, and migrate it.
     pub async fn open_sqlite(path: &Path) -> Result<Self, Error> {
+        // Owner-only (0600) before SQLite creates it; WAL files follow.
+        service_core::seal::prepare_private_file(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
