@@ -212,12 +212,18 @@ async fn issuers_and_keys_in_every_form(backend: Backend) {
         (StatusCode::CONFLICT, Some("key_state"))
     );
     // The issuer (the URI's resource) exists; the key the body names does not.
-    for path in ["retire", "compromise"] {
+    for (path, request) in [
+        ("retire", json!({"kid": "did:web:moh.test#nope"})),
+        (
+            "compromise",
+            json!({"kid": "did:web:moh.test#nope", "since": "2026-11-20T00:00:00Z"}),
+        ),
+    ] {
         let (status, body) = r
             .json(
                 Method::POST,
                 &format!("/v1/admin/issuers/moh-test/keys/{path}"),
-                Some(&json!({"kid": "did:web:moh.test#nope", "since": "2026-11-20T00:00:00Z"})),
+                Some(&request),
             )
             .await;
         assert_eq!(
