@@ -96,8 +96,8 @@ async fn vc2_end_to_end(backend: Backend) {
     assert_eq!(base, at_registry(&format!("/v1/status-lists/{slug}/")));
 
     // The issuer, on the VC 2.0 profile with those lists.
-    let issuer = start_issuer_with(backend, &at_registry("/v1/revocations"), |config| {
-        let profile = &mut config.programme.profile;
+    let issuer = start_issuer_with(backend, &at_registry("/v1/revocations"), |options| {
+        let profile = &mut options.config.programme.profile;
         profile.format = CredentialFormat::Vc2;
         profile.suite = SuiteChoice::EddsaRdfc2022;
         profile.status_list_base = Some(base.clone());
