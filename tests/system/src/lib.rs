@@ -164,7 +164,6 @@ pub async fn start_registry_with(
     let mut options = key_registry::Options::new(data.path().to_path_buf(), &url);
     options.sync_interval = Duration::from_millis(200);
     configure(&mut options);
-    options.config.programme.check()?;
     let schema = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
