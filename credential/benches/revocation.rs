@@ -1,8 +1,14 @@
 //! Revocation lists at the budget's scale: 1 million revoked out of 2 billion
 //! issued, one issuer, for each way of naming a certificate —
-//! (a) status-list indices (distinct, uniform in 0..2e9),
+//! (a) status-list indices (distinct, uniform in 0..2e9, one list),
 //! (b) numeric 11-digit certificate ids (CoWIN's form),
-//! (c) hashed ids (any other id, 64-bit hashes).
+//! (c) hashed ids (any other id, 64-bit hashes: the issuer API's DIVOC
+//!     certificates, `3YD1-W548-JND0-NXXR`),
+//! (d) the issuer API's own VC 2.0 certificates: status-list entries as it
+//!     allocates them (`issuer-api/src/status.rs`), positions dense from 0,
+//!     position p being index p % 2^24 of list p / 2^24 on the key
+//!     registry (the most a list holds there), so 2 billion issued fill 120
+//!     lists named `<registry>/v1/status-lists/<issuer>/<n>`.
 //!
 //! Timed: verify + parse the signed snapshot into a store; verify + apply a
 //! daily delta of 1,000 new revocations; a lookup that hits and one that
@@ -31,6 +37,10 @@ use jiff::Timestamp;
 
 const ISSUER: &str = "https://moh.example.org/";
 const STATUS_LIST: &str = "https://moh.example.org/status/1";
+/// The issuer API's `status_list_base`: the key registry's lists for it.
+const REGISTRY_LISTS: &str = "https://registry.moh.example.org/v1/status-lists/moh-example-org/";
+/// Entries per list: the key registry's most, the issuer API's default.
+const LIST_SIZE: u64 = 1 << 24;
 const REVOKED: usize = 1_000_000;
 const ISSUED: u64 = 2_000_000_000;
 const DELTA: usize = 1_000;
@@ -61,6 +71,7 @@ enum Kind {
     StatusIndex,
     NumericId,
     HashedId,
+    IssuerLists,
 }
 
 impl Kind {
@@ -69,6 +80,7 @@ impl Kind {
             Self::StatusIndex => "status_index",
             Self::NumericId => "numeric_id",
             Self::HashedId => "hashed_id",
+            Self::IssuerLists => "issuer_vc2_lists",
         }
     }
 
@@ -76,7 +88,7 @@ impl Kind {
     /// index) — one of 2 billion issued.
     fn draw(self, rng: &mut Rng) -> u64 {
         match self {
-            Self::StatusIndex => rng.below(ISSUED),
+            Self::StatusIndex | Self::IssuerLists => rng.below(ISSUED),
             // 11 digits, no leading zero: 10^10 ..= 10^11 - 1.
             Self::NumericId | Self::HashedId => 10_000_000_000 + rng.below(90_000_000_000),
         }
@@ -96,6 +108,11 @@ impl Kind {
                 issuer: ISSUER.to_owned(),
                 certificate_id: Some(n.to_string()),
                 status_entry: None,
+            },
+            Self::IssuerLists => CertificateRef {
+                issuer: ISSUER.to_owned(),
+                certificate_id: None,
+                status_entry: Some(issuer_entry(n)),
             },
             // Not a plain number, so it goes to the hashed set.
             Self::HashedId => CertificateRef {
@@ -117,6 +134,14 @@ impl Kind {
                 entry.status_lists = vec![(STATUS_LIST.to_owned(), set(revoked.to_vec()))];
             }
             Self::NumericId => entry.revoked_ids = set(revoked.to_vec()),
+            Self::IssuerLists => {
+                let mut lists = std::collections::BTreeMap::<String, Vec<u64>>::new();
+                for &p in revoked {
+                    let e = issuer_entry(p);
+                    lists.entry(e.list).or_default().push(e.index);
+                }
+                entry.status_lists = lists.into_iter().map(|(l, keys)| (l, set(keys))).collect();
+            }
             Self::HashedId => {
                 entry.revoked_hashes = set(revoked
                     .iter()
@@ -125,6 +150,14 @@ impl Kind {
             }
         }
         entry
+    }
+}
+
+/// The entry the issuer API gives the certificate at `position`.
+fn issuer_entry(position: u64) -> StatusEntry {
+    StatusEntry {
+        list: format!("{REGISTRY_LISTS}{}", position / LIST_SIZE),
+        index: position % LIST_SIZE,
     }
 }
 
@@ -234,7 +267,12 @@ fn revocation(c: &mut Criterion) {
     let anchor = PrivateKey::from_ed25519_seed(&[0xA7; 32]);
     let anchors = [anchor.public_key()];
     let now = ts("2026-11-01T12:00:00Z");
-    for kind in [Kind::StatusIndex, Kind::NumericId, Kind::HashedId] {
+    for kind in [
+        Kind::StatusIndex,
+        Kind::NumericId,
+        Kind::HashedId,
+        Kind::IssuerLists,
+    ] {
         let f = fixture(kind, &anchor);
         let mut group = c.benchmark_group(format!("revocation/{}", kind.name()));
         group.sample_size(10);

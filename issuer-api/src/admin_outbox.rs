@@ -6,8 +6,9 @@
 )]
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
+use service_core::http::AppQuery;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Principal, Role};
@@ -42,6 +43,7 @@ pub async fn outbox_backlog(
 
 /// Dead-letter paging.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeadQuery {
     /// Events after this outbox sequence number.
     pub after: Option<i64>,
@@ -63,7 +65,7 @@ pub struct DeadPage {
 pub async fn outbox_dead(
     State(state): State<AppState>,
     principal: Principal,
-    Query(q): Query<DeadQuery>,
+    AppQuery(q): AppQuery<DeadQuery>,
 ) -> Result<Json<DeadPage>, AppError> {
     principal.require(&[Role::IssuerAdmin, Role::Auditor])?;
     let events = state

@@ -12,7 +12,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use credential::{
-    CertificationRequest, Lenient, RequestAddress, VaccinationCredential, VaccineCoding,
+    CertificationRequest, Lenient, RequestAddress, StatusEntry, VaccinationCredential,
+    VaccineCoding,
 };
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -22,7 +23,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::config::{EventKind, Programme, Vaccine};
+use crate::config::{CredentialFormat, EventKind, Programme, Vaccine};
 use crate::error::Error;
 use crate::events;
 use crate::ids::{new_certificate_id, now_ms, rfc3339_ms};
@@ -546,7 +547,7 @@ pub fn check_interval(
 }
 
 /// Build the unsigned credential and sign it: the CPU-heavy part, run on
-/// the rayon pool.
+/// the rayon pool. `status` is the entry reserved for it (VC 2.0 profile).
 fn build_and_sign(
     issuer: &Issuer,
     loaded: &LoadedProgramme,
@@ -554,17 +555,27 @@ fn build_and_sign(
     prepared: &Prepared,
     issued_at: i64,
     replaces: Option<(&str, i64)>,
+    status: Option<&StatusEntry>,
 ) -> Result<Result<CertificateRecord, ItemError>, Error> {
     let id = new_certificate_id()?;
     let issuance_date = rfc3339_ms(issued_at);
-    let unsigned = match VaccinationCredential::from_request(
-        &prepared.request,
-        &loaded.profile,
-        &id,
-        &issuance_date,
-        &prepared.coding,
-    ) {
-        Ok(c) => c.to_document(),
+    let (request, profile, coding) = (&prepared.request, &loaded.profile, &prepared.coding);
+    let unsigned = match loaded.programme.profile.format {
+        CredentialFormat::Divoc => {
+            VaccinationCredential::from_request(request, profile, &id, &issuance_date, coding)
+                .map(|c| c.to_document())
+        }
+        CredentialFormat::Vc2 => credential::vc2::vaccination_certificate(
+            request,
+            profile,
+            &id,
+            &issuance_date,
+            coding,
+            status,
+        ),
+    };
+    let unsigned = match unsigned {
+        Ok(document) => document,
         Err(e) => return Ok(Err(ItemError::new("invalid_request", e.to_string()))),
     };
     let signed = issuer.sign(
@@ -595,6 +606,8 @@ fn build_and_sign(
         replaced_by: None,
         correction_count: replaces.map_or(0, |(_, count)| count),
         document,
+        status_list: status.map(|s| s.list.clone()),
+        status_index: status.and_then(|s| i64::try_from(s.index).ok()),
     }))
 }
 
@@ -606,6 +619,10 @@ pub async fn sign_all(
     issued_at: i64,
 ) -> Result<Vec<Result<CertificateRecord, ItemError>>, Error> {
     let key = issuer.signing_key(issued_at)?;
+    // Status-list entries (VC 2.0 profile) are reserved before signing:
+    // they are part of what is signed.
+    let statuses =
+        crate::status::allocate(&issuer.store, &loaded.programme.profile, jobs.len()).await?;
     let (issuer, loaded) = (issuer.clone(), loaded.clone());
     // Straight onto the rayon pool (not through tokio's blocking pool,
     // which would only park a thread waiting for rayon): one hand-off each
@@ -616,7 +633,8 @@ pub async fn sign_all(
         // bug in signing must fail this request (500), not the server.
         let signed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             jobs.par_iter()
-                .map(|(p, replaces)| {
+                .zip(statuses.par_iter())
+                .map(|((p, replaces), status)| {
                     build_and_sign(
                         &issuer,
                         &loaded,
@@ -624,6 +642,7 @@ pub async fn sign_all(
                         p,
                         issued_at,
                         replaces.as_ref().map(|(id, n)| (id.as_str(), *n)),
+                        status.as_ref(),
                     )
                 })
                 .collect::<Result<Vec<_>, Error>>()

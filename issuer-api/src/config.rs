@@ -386,10 +386,32 @@ pub fn did_web(url: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CredentialProfile {
-    /// DIVOC vaccination context version.
+    /// Which credential: DIVOC's (default) or the issuer's own W3C VC 2.0
+    /// vaccination profile with a Bitstring Status List entry (`vc2`,
+    /// signed `eddsa-rdfc-2022`; needs `status_list_base`).
+    #[serde(skip_serializing_if = "CredentialFormat::is_divoc")]
+    pub format: CredentialFormat,
+    /// DIVOC vaccination context version (format `divoc` only).
     pub context: ContextChoice,
-    /// Proof suite.
+    /// Proof suite: `vc2` is signed `eddsa-rdfc-2022`, and the other suite
+    /// is refused with it.
     pub suite: SuiteChoice,
+    /// Format `vc2`: where the key registry serves this issuer's status
+    /// lists, exactly as the registry's admin API gives it
+    /// (`status_list_base` of the issuer, e.g.
+    /// `https://registry.example.org/v1/status-lists/moh/`), character for
+    /// character: an absolute http(s) URL ending in `/`, no query or
+    /// fragment. A certificate's list is this URL followed by the list's
+    /// number (`…/moh/0`, `…/moh/1`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "https://registry.example.org/v1/status-lists/moh/")]
+    pub status_list_base: Option<String>,
+    /// Format `vc2`: entries per status list, from 131,072 (the W3C
+    /// minimum, for herd privacy) to 16,777,216 = 2^24 (the key registry's
+    /// limit, and the default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 131072, maximum = 16777216)]
+    pub status_list_size: Option<u32>,
     /// Prefix of `evidence[0].id` (defaults to `<url>/vaccine/`).
     pub certificate_base_url: Option<String>,
     /// Prefix of `feedbackUrl` (defaults to `<url>/?`).
@@ -403,13 +425,34 @@ pub struct CredentialProfile {
 impl Default for CredentialProfile {
     fn default() -> Self {
         Self {
+            format: CredentialFormat::Divoc,
             context: ContextChoice::V1,
             suite: SuiteChoice::Ed25519Signature2018,
+            status_list_base: None,
+            status_list_size: None,
             certificate_base_url: None,
             feedback_base_url: None,
             info_base_url: None,
             correction_limit: 2,
         }
+    }
+}
+
+/// Which credential the programme issues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialFormat {
+    /// DIVOC's `ProofOfVaccinationCredential` (W3C VC 1.1), as CoWIN issues.
+    #[default]
+    Divoc,
+    /// The issuer's own W3C VC 2.0 vaccination profile (`credential::vc2`):
+    /// every field its own IRI, a Bitstring Status List entry.
+    Vc2,
+}
+
+impl CredentialFormat {
+    fn is_divoc(&self) -> bool {
+        *self == Self::Divoc
     }
 }
 
@@ -537,6 +580,7 @@ impl Programme {
                 ));
             }
         }
+        crate::status::check_profile(&self.profile).map_err(Error::Config)?;
         let mut seen = BTreeSet::new();
         for v in &self.vaccines {
             if v.name.trim().is_empty() {

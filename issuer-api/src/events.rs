@@ -92,23 +92,31 @@ fn status_after(kind: EventKind) -> &'static str {
 }
 
 /// A key-registry status event: signed by the issuer's key at delivery.
+/// A certificate with a W3C status entry (VC 2.0 profile) is named by it
+/// too (`credential_status`), so the registry lists it in that status
+/// list's exact set.
 pub fn registry_event(
     kind: EventKind,
-    certificate_id: &str,
+    record: &CertificateRecord,
     did: &str,
     extra: &Extra,
     now: i64,
 ) -> Result<Value, Error> {
-    Ok(json!({
+    let mut event = json!({
         "type": "certificate.status",
         "version": 1,
         "event_id": event_id()?,
         "issuer": did,
-        "certificate_id": certificate_id,
+        "certificate_id": record.id,
         "status": status_after(kind),
         "reason": extra.reason,
         "effective_at": rfc3339_ms(now),
         "suspended_until": extra.suspended_until,
         "replaced_by": extra.replaced_by,
-    }))
+    });
+    if let (Some(status), Some(map)) = (crate::status::status_ref(record), event.as_object_mut()) {
+        let status = serde_json::to_value(status).map_err(|e| Error::Corrupt(e.to_string()))?;
+        map.insert("credential_status".into(), status);
+    }
+    Ok(event)
 }

@@ -300,13 +300,16 @@ impl Issuer {
         };
         // A Data Integrity proof's terms (`cryptosuite`, `DataIntegrityProof`)
         // are not in the credentials v1 or DIVOC contexts: the document
-        // names the Data Integrity context too.
+        // names the Data Integrity context too. The credentials v2 context
+        // defines them itself.
         let with_context;
         let unsigned = match suite {
             SuiteChoice::EddsaRdfc2022 => {
                 let mut document = unsigned.clone();
                 if let Some(Value::Array(contexts)) = document.get_mut("@context")
-                    && !contexts.iter().any(|c| c == DATA_INTEGRITY_CONTEXT)
+                    && !contexts.iter().any(|c| {
+                        c == DATA_INTEGRITY_CONTEXT || c == credential::vc2::CREDENTIALS_V2
+                    })
                 {
                     contexts.push(DATA_INTEGRITY_CONTEXT.into());
                 }
@@ -321,6 +324,26 @@ impl Issuer {
             key.credential_key()?,
             &self.contexts,
         )?)
+    }
+
+    /// What one of this issuer's stored credentials says, read from its
+    /// signed graph: verified first with the key that signed it (`kid`), so
+    /// that what is shown is what is signed, then read by the credential
+    /// crate's view. CPU-bound (a canonicalization): off the async threads.
+    pub fn read_own(
+        &self,
+        document: &Value,
+        kid: &str,
+    ) -> Result<credential::CredentialView, Error> {
+        let ring = self.keyring();
+        let key = ring.get(kid).ok_or_else(|| {
+            Error::Corrupt(format!(
+                "a stored certificate names key {kid:?}, which is not in the key ring"
+            ))
+        })?;
+        let public = key.credential_key()?.public_key();
+        let verified = credential::verify(document, &public, &self.contexts)?;
+        Ok(verified.credential().map_err(credential::Error::from)?)
     }
 
     /// Wake the outbox worker.

@@ -37,6 +37,7 @@ pub mod outbox;
 pub mod render;
 pub mod rendering;
 pub mod routes;
+pub mod status;
 pub mod store;
 pub mod writer;
 

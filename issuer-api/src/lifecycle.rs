@@ -67,12 +67,12 @@ async fn enqueue_registry(
     tx: &mut Tx,
     loaded: &LoadedProgramme,
     kind: EventKind,
-    certificate_id: &str,
+    record: &CertificateRecord,
     extra: &Extra,
     now: i64,
 ) -> Result<(), Error> {
-    let event = events::registry_event(kind, certificate_id, &loaded.did, extra, now)?;
-    tx.enqueue("registry", certificate_id, &event, now).await
+    let event = events::registry_event(kind, record, &loaded.did, extra, now)?;
+    tx.enqueue("registry", &record.id, &event, now).await
 }
 
 impl Issuer {
@@ -206,7 +206,15 @@ impl Issuer {
             replaced_by: Some(new.id.clone()),
             ..Extra::default()
         };
-        enqueue_registry(&mut tx, &loaded, EventKind::Revoked, &old.id, &revoked, now).await?;
+        enqueue_registry(
+            &mut tx,
+            &loaded,
+            EventKind::Revoked,
+            &current,
+            &revoked,
+            now,
+        )
+        .await?;
         let corrected = Extra {
             replaces: Some(old.id.clone()),
             ..Extra::default()
@@ -364,7 +372,7 @@ impl Issuer {
             &json!({ "reason": extra.reason, "suspended_until": extra.suspended_until }),
         )
         .await?;
-        enqueue_registry(&mut tx, &loaded, kind, id, &extra, now).await?;
+        enqueue_registry(&mut tx, &loaded, kind, &record, &extra, now).await?;
         record.status = status;
         record.status_reason = extra.reason.clone();
         record.suspended_until = extra.suspended_until.clone();

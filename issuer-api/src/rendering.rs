@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::issuer::LoadedProgramme;
+use crate::issuer::Issuer;
 use crate::render::{self, RenderError, Template};
 use crate::store::CertificateRecord;
 
@@ -56,13 +56,39 @@ pub fn qr_svg(record: &CertificateRecord, size: u32) -> Result<String, Error> {
     Ok(render::qr_svg(&qr_payload(record)?, size)?)
 }
 
+/// Whether a stored credential is of the issuer's VC 2.0 profile (its
+/// first context is the W3C VC 2.0 context), rather than DIVOC's.
+fn is_vc2(document: &serde_json::Value) -> bool {
+    document
+        .get("@context")
+        .and_then(|c| c.get(0))
+        .and_then(serde_json::Value::as_str)
+        == Some(credential::vc2::CREDENTIALS_V2)
+}
+
+/// What a stored certificate prints: a DIVOC credential from its typed
+/// model; a VC 2.0 one from the credential crate's view of its signed
+/// graph, verified with the issuer's own key first. CPU-bound.
+pub fn printed(issuer: &Issuer, record: &CertificateRecord) -> Result<render::Printed, Error> {
+    let document: serde_json::Value = serde_json::from_str(&record.document)
+        .map_err(|e| Error::Corrupt(format!("certificate {}: {e}", record.id)))?;
+    if is_vc2(&document) {
+        let view = issuer.read_own(&document, &record.key_id)?;
+        return Ok(render::Printed::from(&view));
+    }
+    let credential = credential::VaccinationCredential::from_document(&document)
+        .map_err(credential::Error::from)?;
+    Ok(render::Printed::from(&credential))
+}
+
 /// The printable A4 certificate, rendered on the blocking pool.
 pub async fn pdf(
     renderer: Arc<Renderer>,
     record: CertificateRecord,
-    programme: Arc<LoadedProgramme>,
+    issuer: Arc<Issuer>,
     lang: String,
 ) -> Result<Vec<u8>, Error> {
+    let programme = issuer.programme();
     let logo_file = programme
         .programme
         .issuer
@@ -78,13 +104,10 @@ pub async fn pdf(
         None => None,
     };
     tokio::task::spawn_blocking(move || {
-        let document: serde_json::Value = serde_json::from_str(&record.document)
-            .map_err(|e| Error::Corrupt(format!("certificate {}: {e}", record.id)))?;
-        let credential = credential::VaccinationCredential::from_document(&document)
-            .map_err(credential::Error::from)?;
+        let printed = printed(&issuer, &record)?;
         let payload = qr_payload(&record)?;
         let input = render::PdfInput {
-            credential: &credential,
+            credential: &printed,
             qr_payload: &payload,
             issuer_name: &programme.programme.issuer.name,
             logo: logo.as_deref(),

@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -26,6 +26,7 @@ use crate::keys::PublicKeyInfo;
 use crate::lifecycle::effective_status;
 use crate::rendering;
 use crate::store::{AuditRecord, CertificateRecord, Status};
+use service_core::http::AppQuery;
 
 /// Body limit for endpoints that take small JSON bodies.
 const SMALL_BODY: usize = 64 * 1024;
@@ -138,6 +139,9 @@ pub struct CertificateView {
     pub replaces: Option<String>,
     /// The certificate that corrected this one.
     pub replaced_by: Option<String>,
+    /// The certificate's W3C Bitstring Status List entry (VC 2.0 profile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_status: Option<crate::status::StatusRef>,
     /// The signed W3C Verifiable Credential.
     #[schema(value_type = Object)]
     pub credential: Box<RawValue>,
@@ -148,10 +152,12 @@ pub struct CertificateView {
 impl CertificateView {
     fn of(record: CertificateRecord, now: i64) -> Result<Self, Error> {
         let status = effective_status(&record, now);
+        let credential_status = crate::status::status_ref(&record);
         let credential = RawValue::from_string(record.document)
             .map_err(|e| Error::Corrupt(format!("certificate {}: {e}", record.id)))?;
         Ok(Self {
             links: Links::of(&record.id),
+            credential_status,
             status,
             status_reason: record.status_reason,
             suspended_until: record.suspended_until,
@@ -307,6 +313,7 @@ pub async fn get_certificate(
 
 /// Search parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchQuery {
     /// The recipient's pre-enrollment code.
@@ -331,7 +338,7 @@ pub struct SearchResponse {
 pub async fn search(
     State(state): State<AppState>,
     principal: Principal,
-    Query(q): Query<SearchQuery>,
+    AppQuery(q): AppQuery<SearchQuery>,
 ) -> Result<Json<SearchResponse>, AppError> {
     let rows = state
         .issuer
@@ -386,7 +393,12 @@ pub async fn correct(
 /// Why a certificate is revoked.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevokeRequest {
-    /// The reason (kept in the audit log and sent to the registry).
+    /// The reason (kept in the audit log and sent to the registry); not
+    /// blank, at most 500 characters once trimmed.
+    #[schema(
+        min_length = 1,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub reason: String,
 }
 
@@ -410,7 +422,11 @@ pub async fn revoke(
 pub struct SuspendRequest {
     /// End of the suspension: `YYYY-MM-DD` (through that day, UTC) or RFC 3339.
     pub until: String,
-    /// The reason.
+    /// The reason; not blank, at most 500 characters once trimmed.
+    #[schema(
+        min_length = 1,
+        pattern = "[^\\t\\n\\u000b\\u000c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub reason: String,
 }
 
@@ -450,10 +466,13 @@ pub async fn unsuspend(
 
 /// Rendering parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RenderQuery {
     /// QR image size in pixels (100 to 2000, default 400).
+    #[param(minimum = 100, maximum = 2000)]
     pub size: Option<u32>,
     /// Language of the PDF (`en`, `hi`, ...; default `en`).
+    #[param(pattern = "^[A-Za-z0-9-]{1,16}$")]
     pub lang: Option<String>,
 }
 
@@ -535,7 +554,7 @@ pub async fn qr_png(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    Query(q): Query<RenderQuery>,
+    AppQuery(q): AppQuery<RenderQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let size = qr_size(&q)?;
@@ -557,7 +576,7 @@ pub async fn qr_svg(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    Query(q): Query<RenderQuery>,
+    AppQuery(q): AppQuery<RenderQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let size = qr_size(&q)?;
@@ -593,7 +612,7 @@ pub async fn pdf(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    Query(q): Query<RenderQuery>,
+    AppQuery(q): AppQuery<RenderQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let lang = lang(&q)?;
@@ -603,7 +622,7 @@ pub async fn pdf(
     if let Some(response) = not_modified(&headers, &etag) {
         return Ok(response);
     }
-    let bytes = rendering::pdf(state.renderer.clone(), record, programme, lang).await?;
+    let bytes = rendering::pdf(state.renderer.clone(), record, state.issuer.clone(), lang).await?;
     rendered(&headers, etag, "application/pdf", || Ok(bytes))
 }
 
@@ -626,8 +645,9 @@ pub struct CitizenRequest {
     pub dose: Option<i64>,
     /// `json` (default), `qr.png`, `qr.svg` or `pdf`.
     #[serde(default)]
+    #[schema(pattern = "^(json|qr\\.png|qr\\.svg|pdf)$")]
     pub format: Option<String>,
-    /// PDF language.
+    /// PDF language (checked when `format` is `pdf`: a tag such as `en`).
     #[serde(default)]
     pub lang: Option<String>,
 }
@@ -709,7 +729,7 @@ pub async fn citizen_retrieve(
             let bytes = rendering::pdf(
                 state.renderer.clone(),
                 latest.clone(),
-                state.issuer.programme(),
+                state.issuer.clone(),
                 lang,
             )
             .await?;
@@ -989,6 +1009,7 @@ pub async fn delete_vaccinator(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RotateRequest {
     /// When the new key starts signing (RFC 3339); the current key retires then.
+    #[schema(format = DateTime)]
     pub at: String,
 }
 
@@ -1042,6 +1063,7 @@ pub struct CreateTokenRequest {
     pub label: String,
     /// Expiry (RFC 3339).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 
@@ -1109,6 +1131,7 @@ pub async fn revoke_token(
 
 /// Audit log paging.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries after this sequence number.
     pub after: Option<i64>,
@@ -1130,7 +1153,7 @@ pub struct AuditPage {
 pub async fn audit(
     State(state): State<AppState>,
     principal: Principal,
-    Query(q): Query<AuditQuery>,
+    AppQuery(q): AppQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, AppError> {
     principal.require(&[Role::IssuerAdmin, Role::Auditor])?;
     let subject = q
@@ -1211,6 +1234,6 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 
 /// This API's OpenAPI 3 document.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", responses((status = 200, body = Object)))]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }

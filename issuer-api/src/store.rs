@@ -62,6 +62,9 @@ macro_rules! on_writer {
     };
 }
 
+// After the macros, which it uses.
+mod status_lists;
+
 /// Connection pools for one of the two backends.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -164,12 +167,17 @@ pub struct CertificateRecord {
     pub correction_count: i64,
     /// The signed credential, JSON.
     pub document: String,
+    /// Its W3C status list's URL (VC 2.0 profile; see `status`).
+    pub status_list: Option<String>,
+    /// Its index in that list.
+    pub status_index: Option<i64>,
 }
 
 /// Columns of [`CertificateRecord`], in order.
 const CERT_COLUMNS: &str = "id, programme, pre_enrollment_code, dose, facility_code, recipient_identity, \
      recipient_dob, recipient_phone, recipient_email, vaccination_date, issued_at, key_id, status, status_reason, \
-     suspended_until, status_changed_at, replaces, replaced_by, correction_count, document";
+     suspended_until, status_changed_at, replaces, replaced_by, correction_count, document, \
+     status_list, status_index";
 
 /// A stored API token (its hash, never the token).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -543,9 +551,9 @@ impl Tx {
             "INSERT INTO certificates (id, programme, pre_enrollment_code, dose, facility_code, \
              recipient_identity, recipient_dob, recipient_phone, recipient_email, vaccination_date, issued_at, key_id, \
              status, status_reason, suspended_until, status_changed_at, replaces, replaced_by, \
-             correction_count, document) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-             ON CONFLICT DO NOTHING")
+             correction_count, document, status_list, status_index) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+             $21, $22) ON CONFLICT DO NOTHING")
             .bind(&c.id)
             .bind(&c.programme)
             .bind(&c.pre_enrollment_code)
@@ -566,6 +574,8 @@ impl Tx {
             .bind(&c.replaced_by)
             .bind(c.correction_count)
             .bind(&c.document)
+            .bind(&c.status_list)
+            .bind(c.status_index)
             .execute(&mut **tx)
             .await?
             .rows_affected());
@@ -585,7 +595,7 @@ impl Tx {
                     "INSERT INTO certificates (id, programme, pre_enrollment_code, dose, facility_code, \
                      recipient_identity, recipient_dob, recipient_phone, recipient_email, vaccination_date, \
                      issued_at, key_id, status, status_reason, suspended_until, status_changed_at, replaces, \
-                     replaced_by, correction_count, document) ",
+                     replaced_by, correction_count, document, status_list, status_index) ",
                 );
                 q.push_values(chunk, |mut row, c| {
                     row.push_bind(c.id.as_str())
@@ -607,7 +617,9 @@ impl Tx {
                         .push_bind(c.replaces.as_deref())
                         .push_bind(c.replaced_by.as_deref())
                         .push_bind(c.correction_count)
-                        .push_bind(c.document.as_str());
+                        .push_bind(c.document.as_str())
+                        .push_bind(c.status_list.as_deref())
+                        .push_bind(c.status_index);
                 });
                 // Only the rows inserted come back: the others conflicted.
                 q.push(" ON CONFLICT DO NOTHING RETURNING id");

@@ -14,26 +14,23 @@ mod render_support;
 use std::path::Path;
 
 use credential::VaccinationCredential;
-use issuer_api::render::{PdfInput, RenderError, Template, pdf};
+use issuer_api::render::{PdfInput, Printed, RenderError, Template, pdf};
 use render_support::{divoc_fixtures, have, pdf_page_png, pdf_text, zbar_decode};
 
 const ISSUER: &str = "Ministry of Health and Family Welfare";
 
-/// A fixture certificate, with the name replaced by `name` if given.
-fn certificate(index: usize, name: Option<&str>) -> (VaccinationCredential, Vec<u8>) {
+/// A fixture certificate as printed, with the name replaced by `name` if
+/// given.
+fn certificate(index: usize, name: Option<&str>) -> (Printed, Vec<u8>) {
     let (mut json, zip) = divoc_fixtures().swap_remove(index);
     if let Some(name) = name {
         json["credentialSubject"]["name"] = name.into();
     }
-    (VaccinationCredential::from_document(&json).unwrap(), zip)
+    let credential = VaccinationCredential::from_document(&json).unwrap();
+    (Printed::from(&credential), zip)
 }
 
-fn render(
-    credential: &VaccinationCredential,
-    zip: &[u8],
-    template: &Template,
-    lang: &str,
-) -> Vec<u8> {
+fn render(credential: &Printed, zip: &[u8], template: &Template, lang: &str) -> Vec<u8> {
     pdf(
         &PdfInput {
             credential,

@@ -33,6 +33,21 @@ pub enum ErrorCode {
     AnchorState,
     /// A field of the request is not acceptable (422).
     InvalidField,
+    /// An extra context document is not a JSON-LD 1.1 context (422).
+    InvalidContext,
+    /// A context URL is registered by another issuer with another document (409).
+    ContextConflict,
+    /// A validity window ends before it begins (422).
+    InvalidWindow,
+    /// The issuer has no DID, under which imported keys are registered (409).
+    IssuerHasNoDid,
+    /// An import names a DID that is not the issuer's (422).
+    DidMismatch,
+    /// Two rules of a rules list have the same id (422).
+    DuplicateRuleId,
+    /// The key the body names is not one of the issuer's (422; the issuer,
+    /// the resource the URI names, exists).
+    UnknownKey,
     /// A public key could not be read or is not usable (422).
     InvalidKey,
     /// A rules list could not be built from the request (422).
@@ -41,7 +56,9 @@ pub enum ErrorCode {
     InvalidEvent,
     /// A `did:web` document or key listing could not be used (422).
     InvalidDocument,
-    /// Fetching a `did:web` document or key listing failed (502).
+    /// The `did:web` document or key listing named in the request could not
+    /// be fetched (unreachable, not 2xx) (422: the request names a source
+    /// the registry cannot use; the message says why; retry when it is up).
     FetchFailed,
     /// An event's `X-JWS-Signature` is missing or malformed (401).
     SignatureMissing,
@@ -71,6 +88,13 @@ impl ErrorCode {
             Self::KeyState => "key_state",
             Self::AnchorState => "anchor_state",
             Self::InvalidField => "invalid_field",
+            Self::InvalidContext => "invalid_context",
+            Self::ContextConflict => "context_conflict",
+            Self::InvalidWindow => "invalid_window",
+            Self::IssuerHasNoDid => "issuer_has_no_did",
+            Self::DidMismatch => "did_mismatch",
+            Self::DuplicateRuleId => "duplicate_rule_id",
+            Self::UnknownKey => "unknown_key",
             Self::InvalidKey => "invalid_key",
             Self::InvalidRules => "invalid_rules",
             Self::InvalidEvent => "invalid_event",
@@ -97,15 +121,23 @@ impl ErrorCode {
                 StatusCode::FORBIDDEN
             }
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::IssuerExists | Self::KeyExists | Self::KeyState | Self::AnchorState => {
-                StatusCode::CONFLICT
-            }
+            Self::IssuerExists
+            | Self::KeyExists
+            | Self::KeyState
+            | Self::AnchorState
+            | Self::ContextConflict
+            | Self::IssuerHasNoDid => StatusCode::CONFLICT,
             Self::InvalidField
+            | Self::InvalidContext
+            | Self::InvalidWindow
+            | Self::DidMismatch
+            | Self::DuplicateRuleId
+            | Self::UnknownKey
+            | Self::FetchFailed
             | Self::InvalidKey
             | Self::InvalidRules
             | Self::InvalidEvent
             | Self::InvalidDocument => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::FetchFailed => StatusCode::BAD_GATEWAY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

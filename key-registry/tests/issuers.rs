@@ -211,14 +211,27 @@ async fn issuers_and_keys_in_every_form(backend: Backend) {
         (status, body["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("key_state"))
     );
-    let (status, _) = r
-        .json(
-            Method::POST,
-            "/v1/admin/issuers/moh-test/keys/retire",
-            Some(&json!({"kid": "did:web:moh.test#nope"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The issuer (the URI's resource) exists; the key the body names does not.
+    for (path, request) in [
+        ("retire", json!({"kid": "did:web:moh.test#nope"})),
+        (
+            "compromise",
+            json!({"kid": "did:web:moh.test#nope", "since": "2026-11-20T00:00:00Z"}),
+        ),
+    ] {
+        let (status, body) = r
+            .json(
+                Method::POST,
+                &format!("/v1/admin/issuers/moh-test/keys/{path}"),
+                Some(&request),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_key")),
+            "{path}: {body}"
+        );
+    }
 
     // The audit log has it all.
     let (status, body) = r
@@ -458,7 +471,7 @@ async fn keys_import_from_did_web_and_key_listings(backend: Backend) {
         ),
         (
             "http://127.0.0.1:9/did.json".to_owned(),
-            StatusCode::BAD_GATEWAY,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "fetch_failed",
         ),
     ] {
@@ -475,14 +488,17 @@ async fn keys_import_from_did_web_and_key_listings(backend: Backend) {
             "{url}: {body}"
         );
     }
-    let (got, _) = r
+    let (got, body) = r
         .json(
             Method::POST,
             "/v1/admin/issuers/moh-test/keys/import",
             Some(&json!({"did": "did:web:evil.test"})),
         )
         .await;
-    assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (got, body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("did_mismatch"))
+    );
     server.abort();
     other.abort();
 }

@@ -160,13 +160,79 @@ async fn every_change_makes_a_new_version_that_survives_a_restart(backend: Backe
         .json(
             Method::PUT,
             "/v1/admin/rules/IN",
+            // `2.0` is the integer 2 to JSON Schema, and to the server.
             Some(&json!({"name": "India, entry", "rules": [
-                {"id": "doses", "text": "At least two doses", "require": {"minDoses": 2}}
+                {"id": "doses", "text": "At least two doses", "require": {"minDoses": 2.0}}
             ]})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["version"], 1);
+    // Refused, nothing published: two rules with one id; a fractional dose count.
+    for (rules, code) in [
+        (
+            json!([{"id": "a", "text": "x", "require": "scheduleComplete"},
+                   {"id": "a", "text": "y", "require": {"minDoses": 1}}]),
+            "duplicate_rule_id",
+        ),
+        (
+            json!([{"id": "a", "text": "x", "require": {"minDoses": 1.5}}]),
+            "invalid_body",
+        ),
+    ] {
+        let (status, body) = r
+            .json(
+                Method::PUT,
+                "/v1/admin/rules/IN",
+                Some(&json!({"rules": rules})),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
+            "{body}"
+        );
+    }
+    // Bad query strings are refused in the error shape.
+    for (uri, status, code) in [
+        (
+            "/v1/revocations?since=x",
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "/v1/revocations?sinse=1",
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "/v1/revocations?since=-1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "/v1/revocations?since=9223372036854775808",
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "/v1/admin/audit?limit=0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+        ),
+        (
+            "/v1/admin/audit?limit=1.5",
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+    ] {
+        let (got, body) = r.json(Method::GET, uri, None).await;
+        assert_eq!(
+            (got, body["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{uri}"
+        );
+    }
     let trust = TrustList::verify(
         &r.get_bytes("/v1/trust-list").await,
         std::slice::from_ref(&anchor),
@@ -288,6 +354,57 @@ async fn openapi_request_schemas_are_strict(_backend: Backend) {
     assert_eq!(
         schemas["NewIssuer"]["properties"]["country"]["pattern"],
         "^[A-Z]{2}$"
+    );
+    // Exactly one of two members, and a role that decides whether an issuer is named.
+    for name in ["NewKey", "ImportKeys", "CreateToken"] {
+        assert_eq!(
+            schemas[name]["oneOf"].as_array().map(Vec::len),
+            Some(2),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        schemas["ContextInput"]["properties"]["document"]["required"],
+        json!(["@context"])
+    );
+    // Query parameters are in the query, optional.
+    for (path, names) in [
+        ("/v1/revocations", &["since"][..]),
+        ("/v1/admin/audit", &["after", "limit"][..]),
+    ] {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let got: Vec<(&str, &str, bool)> = params
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap(),
+                    p["in"].as_str().unwrap(),
+                    p["required"].as_bool().unwrap_or(false),
+                )
+            })
+            .collect();
+        let want: Vec<(&str, &str, bool)> = names.iter().map(|n| (*n, "query", false)).collect();
+        assert_eq!(got, want, "{path}");
+    }
+    // Every authenticated operation documents 429; rules JSON Schema cannot
+    // express are listed with their codes.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation["security"].to_string().contains("bearer") {
+                assert!(
+                    operation["responses"].get("429").is_some(),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        doc["paths"]["/v1/admin/rules/{profile}"]["put"]["responses"]["422"]["x-semantic-errors"],
+        json!(["duplicate_rule_id"])
+    );
+    assert_eq!(
+        doc["paths"]["/v1/admin/issuers/{slug}/keys/import"]["post"]["responses"]["422"]["x-semantic-errors"],
+        json!(["fetch_failed", "invalid_document", "did_mismatch"])
     );
     // The Rule mirror names exactly the members credential::Rule takes.
     let mirrored: Vec<&String> = schemas["Rule"]["properties"]

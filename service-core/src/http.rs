@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequest, MatchedPath, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -50,6 +50,8 @@ pub enum LayerCode {
     UnsupportedMediaType,
     /// The body is not the JSON the endpoint takes.
     InvalidBody,
+    /// The query string is not what the endpoint takes.
+    InvalidQuery,
     /// Too many requests in flight.
     Overloaded,
     /// A handler panicked.
@@ -65,6 +67,7 @@ impl LayerCode {
             Self::BodyTooLarge => "body_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::InvalidBody => "invalid_body",
+            Self::InvalidQuery => "invalid_query",
             Self::Overloaded => "overloaded",
             Self::Internal => "internal",
             Self::NotFound => "not_found",
@@ -87,29 +90,92 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
         .into_response()
 }
 
-/// A JSON body whose rejections use the API's error shape.
+/// A JSON body whose rejections use the API's error shape. Whole numbers
+/// written with a fraction or exponent (`2.0`) are read as integers, as
+/// the OpenAPI 3.1 documents (JSON Schema) count them
+/// ([`crate::json::integral_numbers`]).
 #[derive(Debug)]
 pub struct AppJson<T>(pub T);
+
+/// Whether the request says its body is JSON (`application/json` or
+/// `application/*+json`, parameters allowed), as axum's `Json` requires.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
+        if !is_json(req.headers()) {
+            return Err(error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                LayerCode::UnsupportedMediaType.as_str(),
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
             Err(rejection) => {
                 let status = rejection.status();
-                let code = match status {
-                    StatusCode::PAYLOAD_TOO_LARGE => LayerCode::BodyTooLarge,
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE => LayerCode::UnsupportedMediaType,
-                    _ => LayerCode::InvalidBody,
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    LayerCode::BodyTooLarge
+                } else {
+                    LayerCode::InvalidBody
                 };
-                Err(error_response(
+                return Err(error_response(
                     status,
                     code.as_str(),
                     &rejection.body_text(),
-                ))
+                ));
             }
+        };
+        let text = crate::json::integral_numbers(&bytes);
+        match Json::<T>::from_bytes(&text) {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(error_response(
+                rejection.status(),
+                LayerCode::InvalidBody.as_str(),
+                &rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// A query string whose rejections use the API's error shape (400
+/// `invalid_query`) instead of axum's plain text.
+#[derive(Debug)]
+pub struct AppQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Response> {
+        match axum::extract::Query::<T>::try_from_uri(&parts.uri) {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(error_response(
+                StatusCode::BAD_REQUEST,
+                LayerCode::InvalidQuery.as_str(),
+                &rejection.body_text(),
+            )),
         }
     }
 }
@@ -310,6 +376,70 @@ mod tests {
     async fn body(response: Response) -> serde_json::Value {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn json_and_query_extractors_answer_in_the_error_shape() {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Q {
+            #[allow(dead_code, reason = "read by serde only")]
+            n: Option<u32>,
+        }
+        let router = Router::new()
+            .route(
+                "/json",
+                post(|AppJson(v): AppJson<Vec<u32>>| async move { format!("{v:?}") }),
+            )
+            .route("/query", get(|AppQuery(_): AppQuery<Q>| async { "ok" }));
+        let post_json = |content_type: &'static str, text: &'static str| {
+            Request::post("/json")
+                .header("content-type", content_type)
+                .body(Body::from(text))
+                .unwrap()
+        };
+        // Whole numbers written as floats are the integers JSON Schema says they are.
+        let response = router
+            .clone()
+            .oneshot(post_json(
+                "application/json; charset=utf-8",
+                "[2.0, 1e1, 3]",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&text[..], b"[2, 10, 3]");
+        for (content_type, text, status, code) in [
+            ("application/json", "[2.5]", 422, "invalid_body"),
+            ("application/json", "[1,", 400, "invalid_body"),
+            ("text/plain", "[1]", 415, "unsupported_media_type"),
+            ("application/ld+json", "[\"1\"]", 422, "invalid_body"),
+        ] {
+            let response = router
+                .clone()
+                .oneshot(post_json(content_type, text))
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), status, "{text}");
+            assert_eq!(body(response).await["error"]["code"], code, "{text}");
+        }
+        for (uri, status) in [
+            ("/query?n=4", 200),
+            ("/query?n=x", 400),
+            ("/query?m=1", 400),
+        ] {
+            let response = router
+                .clone()
+                .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), status, "{uri}");
+            if status == 400 {
+                assert_eq!(response.headers()["content-type"], "application/json");
+                assert_eq!(body(response).await["error"]["code"], "invalid_query");
+            }
+        }
     }
 
     #[tokio::test]

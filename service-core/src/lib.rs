@@ -9,6 +9,8 @@
 //! - [`http`]: the JSON error shape, a JSON extractor that rejects in it,
 //!   the standard layers (request id, trace, panic catcher, timeout, load
 //!   shedding, per-route metrics), the Prometheus recorder, health;
+//! - [`json`]: whole numbers written as `2.0` read as the integers JSON
+//!   Schema says they are;
 //! - [`telemetry`]: logging set-up; [`shutdown`]: SIGTERM / Ctrl-C;
 //! - [`client`]: the outbound HTTP client (rustls).
 //!
@@ -23,6 +25,7 @@
 
 pub mod client;
 pub mod http;
+pub mod json;
 pub mod seal;
 pub mod shutdown;
 pub mod telemetry;

@@ -39,6 +39,13 @@
 //! | numeric id | 3.10 MB (2.33 MB) | 5.2 KB (4.0 KB) | 106 ms | 317 ms | 4.4 µs |
 //! | hashed id | 7.68 MB (5.83 MB) | 9.8 KB (7.4 KB) | 209 ms | 854 ms | 9.0 µs |
 //!
+//! The issuer API's own VC 2.0 certificates (case `issuer_vc2_lists`: its
+//! dense allocation, position p at index p % 2^24 of list p / 2^24 on the
+//! key registry, so 2 billion issued fill 120 lists): 2.21 MB (1.65 MB
+//! gzipped), a delta of 1,000 18.8 KB (4.6 KB: a list URL per list it
+//! touches); verify + parse 41 ms and apply 162 ms, against 26 ms and 125 ms
+//! for one list in the same run.
+//!
 //! A lookup is one Rice-coded block scan, independent of the set's size; a
 //! delta is merged by re-encoding the issuer's set, which a phone does once
 //! a day in the background.

@@ -84,6 +84,7 @@ pub(super) fn read(
 
 fn person(reader: &Reader<'_>, subject: &NodeRef) -> Result<SubjectView, ViewError> {
     Ok(SubjectView {
+        id: super::iri_of(subject),
         name: reader.text(subject, &schema("name"), "credentialSubject.name")?,
         // `dob` is the only Person term mapped to schema:date (v2 only).
         birth_date: reader.text(subject, &schema("date"), "credentialSubject.dob")?,

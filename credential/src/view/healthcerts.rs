@@ -48,6 +48,7 @@ pub(super) fn read(
     let text =
         |node: &NodeRef, term: &str, field: &'static str| reader.text(node, &hc(term), field);
     let person = SubjectView {
+        id: super::iri_of(subject),
         name: reader.text(subject, &format!("{SCHEMA}name"), "credentialSubject.name")?,
         birth_date: text(subject, "birthDate", "credentialSubject.birthDate")?,
         age: text(subject, "age", "credentialSubject.age")?,

@@ -171,6 +171,9 @@ impl Field {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SubjectView {
+    /// The subject's own id (an IRI: the identity document, e.g.
+    /// `did:in.gov.uidai.aadhaar:1234`), when it has one.
+    pub id: Option<String>,
     /// Full name.
     pub name: Option<String>,
     /// Date of birth, as written (`YYYY-MM-DD` in DIVOC v2).
@@ -329,6 +332,7 @@ impl CredentialView {
             view.vaccination = Some(own.vaccination);
         } else if let [subject] = subjects[..] {
             view.subject = Some(SubjectView {
+                id: iri_of(subject),
                 name: reader.text(subject, &format!("{SCHEMA}name"), "credentialSubject.name")?,
                 birth_date: reader.text(
                     subject,
@@ -339,6 +343,14 @@ impl CredentialView {
             });
         }
         Ok(view)
+    }
+}
+
+/// A node's IRI (`None` for a blank node).
+fn iri_of(node: &NodeRef) -> Option<String> {
+    match node {
+        NodeRef::Iri(iri) => Some(iri.clone()),
+        NodeRef::Blank(_) => None,
     }
 }
 

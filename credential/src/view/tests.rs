@@ -34,6 +34,7 @@ fn a_divoc_certificate_reads_from_its_graph() {
     );
     assert_eq!(view.expiration_date, None);
     let subject = view.subject.as_ref().unwrap();
+    assert_eq!(subject.id.as_deref(), Some("did:PAN:8J5BF1537U"));
     assert_eq!(subject.name.as_deref(), Some("विकास शर्मा"));
     assert_eq!(subject.birth_date.as_deref(), Some("1970-12-18"));
     assert_eq!(subject.age.as_deref(), Some("50"));

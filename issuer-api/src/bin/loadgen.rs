@@ -5,6 +5,7 @@
 //! cargo run --release -p issuer-api --bin loadgen -- --batches 3000 --batch-size 100 --concurrency 8
 //! cargo run --release -p issuer-api --bin loadgen -- --database-url postgres://postgres@127.0.0.1/test
 //! cargo run --release -p issuer-api --bin loadgen -- --url http://host:8080 --token hcit_...
+//! cargo run --release -p issuer-api --bin loadgen -- --config vc2.toml   # another programme
 //! ```
 //!
 //! Without `--url` it starts the issuer in this process on 127.0.0.1:0 with
@@ -33,6 +34,10 @@ struct Args {
     /// PostgreSQL for the in-process issuer (a fresh schema is used).
     #[arg(long)]
     database_url: Option<String>,
+    /// A configuration file for the in-process issuer (else the demo
+    /// programme), e.g. one issuing the VC 2.0 profile.
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
     /// Batches to send (after warm-up).
     #[arg(long, default_value_t = 300)]
     batches: usize,
@@ -107,9 +112,17 @@ fn load_average() -> Option<String> {
     text.split_whitespace().next().map(str::to_owned)
 }
 
-async fn in_process(database_url: Option<String>) -> anyhow::Result<(String, String, InProcess)> {
+async fn in_process(
+    database_url: Option<String>,
+    config: Option<&std::path::Path>,
+) -> anyhow::Result<(String, String, InProcess)> {
     let dir = tempfile::tempdir()?;
     let mut options = issuer_api::Options::demo(dir.path().to_path_buf());
+    if let Some(path) = config {
+        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        options.config = issuer_api::ConfigFile::parse(&text)?;
+        options.config_source = path.display().to_string();
+    }
     // The benchmark measures issuance, not the per-token limiter.
     options.config.server.rate_limit_per_second = 1_000_000;
     options.config.server.rate_limit_burst = 1_000_000;
@@ -154,7 +167,8 @@ async fn main() -> anyhow::Result<()> {
             None,
         ),
         None => {
-            let (base, token, started) = in_process(args.database_url.clone()).await?;
+            let (base, token, started) =
+                in_process(args.database_url.clone(), args.config.as_deref()).await?;
             (base, token, Some(started))
         }
     };

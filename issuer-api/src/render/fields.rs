@@ -1,8 +1,7 @@
 //! The text each [`Field`] prints for a credential, in the certificate's
 //! language (dates with its month names, genders translated).
 
-use credential::VaccinationCredential;
-
+use super::printed::Printed;
 use super::template::{Field, ResolvedLabels};
 
 /// What a certificate shows besides the credential itself.
@@ -15,60 +14,45 @@ pub(crate) struct Context<'a> {
 
 /// The value of `field`, or an empty string when the credential has none
 /// (the row is then left out).
-pub(crate) fn value(field: Field, credential: &VaccinationCredential, cx: &Context<'_>) -> String {
-    let subject = &credential.credential_subject;
-    let evidence = credential.vaccination();
-    let ev = |f: fn(&credential::Evidence) -> String| evidence.map(f).unwrap_or_default();
+pub(crate) fn value(field: Field, c: &Printed, cx: &Context<'_>) -> String {
     match field {
-        Field::Name => subject.name.clone(),
-        Field::Age => subject
-            .age
-            .as_ref()
-            .map(|a| a.as_text())
-            .unwrap_or_default(),
-        Field::Dob => subject
-            .dob
-            .as_deref()
-            .map(|d| date(d, cx))
-            .unwrap_or_default(),
-        Field::Gender => cx.labels.value(&subject.gender).to_owned(),
-        Field::Id => subject.id.clone().unwrap_or_default(),
-        Field::RefId => subject.ref_id.clone(),
-        Field::Nationality => subject.nationality.clone(),
-        Field::Address => subject.address.one_line(),
-        Field::Vaccine => ev(|e| e.vaccine.clone()),
-        Field::Manufacturer => ev(|e| e.manufacturer.clone()),
-        Field::Batch => ev(|e| e.batch.clone()),
-        Field::Dose => evidence.map(|e| dose(e, cx)).unwrap_or_default(),
-        Field::Date => evidence.map(|e| date(&e.date, cx)).unwrap_or_default(),
-        Field::ValidFrom => evidence
-            .map(|e| date(&e.effective_start, cx))
-            .unwrap_or_default(),
-        Field::ValidUntil => evidence
-            .map(|e| date(&e.effective_until, cx))
-            .unwrap_or_default(),
-        Field::Vaccinator => ev(|e| e.verifier.name.clone()),
-        Field::Facility => ev(|e| e.facility.name.clone()),
-        Field::FacilityAddress => ev(|e| e.facility.address.one_line()),
-        Field::CertificateId => credential.certificate_id().unwrap_or_default().to_owned(),
+        Field::Name => c.name.clone(),
+        Field::Age => c.age.clone(),
+        Field::Dob => date(&c.dob, cx),
+        Field::Gender => cx.labels.value(&c.gender).to_owned(),
+        Field::Id => c.id.clone(),
+        Field::RefId => c.ref_id.clone(),
+        Field::Nationality => c.nationality.clone(),
+        Field::Address => c.address.clone(),
+        Field::Vaccine => c.vaccine.clone(),
+        Field::Manufacturer => c.manufacturer.clone(),
+        Field::Batch => c.batch.clone(),
+        Field::Dose => dose(c, cx),
+        Field::Date => date(&c.date, cx),
+        Field::ValidFrom => date(&c.effective_start, cx),
+        Field::ValidUntil => date(&c.effective_until, cx),
+        Field::Vaccinator => c.vaccinator.clone(),
+        Field::Facility => c.facility.clone(),
+        Field::FacilityAddress => c.facility_address.clone(),
+        Field::CertificateId => c.certificate_id.clone(),
         Field::Issuer => cx.issuer_name.to_owned(),
-        Field::IssuanceDate => date(&credential.issuance_date, cx),
-        Field::Prophylaxis => ev(|e| e.prophylaxis.clone().unwrap_or_default()),
-        Field::Icd11Code => ev(|e| e.icd11_code.clone().unwrap_or_default()),
+        Field::IssuanceDate => date(&c.issuance_date, cx),
+        Field::Prophylaxis => c.prophylaxis.clone(),
+        Field::Icd11Code => c.icd11_code.clone(),
     }
 }
 
 /// "2 of 2", in the certificate's language; just the dose when the total
 /// is unknown.
-fn dose(evidence: &credential::Evidence, cx: &Context<'_>) -> String {
-    let (dose, total) = (evidence.dose.as_text(), evidence.total_doses.as_text());
+fn dose(c: &Printed, cx: &Context<'_>) -> String {
+    let (dose, total) = (c.dose.trim(), c.total_doses.trim());
     if dose.is_empty() || total.is_empty() {
-        return dose;
+        return dose.to_owned();
     }
     cx.labels
         .text("dose_value")
-        .replace("{dose}", &dose)
-        .replace("{total}", &total)
+        .replace("{dose}", dose)
+        .replace("{total}", total)
 }
 
 /// A credential date (`YYYY-MM-DD`) or timestamp (RFC 3339, shifted to

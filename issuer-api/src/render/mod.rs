@@ -15,11 +15,11 @@
 //! The PDF takes a [`Template`] loaded once at start-up:
 //!
 //! ```no_run
-//! use issuer_api::render::{PdfInput, Template, pdf};
+//! use issuer_api::render::{PdfInput, Printed, Template, pdf};
 //! # fn run(credential: &credential::VaccinationCredential, payload: &[u8]) -> Result<(), issuer_api::render::RenderError> {
 //! let template = Template::bundled()?; // or Template::from_file(path)?
 //! let input = PdfInput {
-//!     credential,
+//!     credential: &Printed::from(credential), // or from a verified view
 //!     qr_payload: payload,
 //!     issuer_name: "Ministry of Health",
 //!     logo: None,
@@ -40,12 +40,14 @@ mod error;
 mod fields;
 mod fonts;
 mod pdf;
+mod printed;
 mod qr;
 mod template;
 mod text;
 
 pub use error::RenderError;
 pub use pdf::{PdfInput, pdf};
+pub use printed::Printed;
 pub use qr::{QR_MAX_PAYLOAD, QR_MAX_SIZE, QR_MIN_SIZE, QR_QUIET_ZONE, qr_png, qr_svg};
 pub use template::{
     FALLBACK_LANGUAGE, FONT_MAX_BYTES, Field, LOGO_MAX_BYTES, QR_MAX_MM, QR_MIN_MM, Template,

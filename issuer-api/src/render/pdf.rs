@@ -10,7 +10,6 @@
 //! derives the file ID from the content; the creation date is the
 //! credential's issuance date), so callers can cache and tag it.
 
-use credential::VaccinationCredential;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Rect, Size, Transform};
 use krilla::image::Image;
@@ -24,6 +23,7 @@ use krilla::{Data, Document};
 use super::RenderError;
 use super::fields::{self, Context};
 use super::fonts::FontSet;
+use super::printed::Printed;
 use super::qr::QrMatrix;
 use super::template::{
     Direction, Field, LOGO_MAX_BYTES, LogoPlacement, QrPlacement, ResolvedLabels, Template,
@@ -64,8 +64,9 @@ const FOOTER_SIZE: f32 = 8.0;
 /// Everything the printed certificate shows.
 #[derive(Debug, Clone, Copy)]
 pub struct PdfInput<'a> {
-    /// The signed credential, typed.
-    pub credential: &'a VaccinationCredential,
+    /// What the signed credential says, as the certificate prints it
+    /// (`Printed::from` a DIVOC credential or a verified credential's view).
+    pub credential: &'a Printed,
     /// The QR payload: DIVOC's ZIP holding `certificate.json`.
     pub qr_payload: &'a [u8],
     /// The issuer's display name, e.g. "Ministry of Health and Family Welfare".
@@ -320,7 +321,7 @@ impl PageDrawer<'_, '_> {
             2,
         );
         let certificate_id = self.typesetter.layout_clamped(
-            input.credential.certificate_id().unwrap_or_default(),
+            &input.credential.certificate_id,
             self.style(CAPTION_SIZE, true, self.colours.text, Align::Centre),
             qr_width,
             2,
@@ -594,10 +595,13 @@ fn load_logo(logo: Option<&[u8]>) -> Result<Image, RenderError> {
 
 /// Title, language, dates and a stable document ID for the PDF.
 fn metadata(input: &PdfInput<'_>, labels: &ResolvedLabels<'_>, cx: &Context<'_>) -> Metadata {
-    let subject = &input.credential.credential_subject;
-    let id = input.credential.certificate_id().unwrap_or_default();
+    let id = &input.credential.certificate_id;
     let mut metadata = Metadata::new()
-        .title(format!("{}: {}", labels.text("title"), subject.name))
+        .title(format!(
+            "{}: {}",
+            labels.text("title"),
+            input.credential.name
+        ))
         .language(labels.language.to_owned())
         .creator("issuer-api".to_owned())
         .authors(vec![cx.issuer_name.to_owned()])

@@ -244,6 +244,28 @@ impl TestApp {
         (app(service.state.clone()), service.state)
     }
 
+    /// A second instance on this app's database (on PostgreSQL its
+    /// schema), with a data directory of its own and the same master key,
+    /// as a second server of one deployment. Dropping it leaves the
+    /// database to this app.
+    pub async fn another_server(&self, config: ConfigFile) -> Instance {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = Self::options(self.backend, config, dir.path(), self.schema.as_deref());
+        options.master_key_file = Some(self.dir.path().join("master.key"));
+        if self.backend == Backend::Sqlite {
+            options.database_url = Some(format!(
+                "sqlite:{}",
+                self.dir.path().join("issuer.db").display()
+            ));
+        }
+        let service = open(options).await.expect("open a second instance");
+        Instance {
+            router: app(service.state.clone()),
+            state: service.state,
+            _dir: dir,
+        }
+    }
+
     /// Close this app and open a new one on the same database (a restart).
     pub async fn restart(mut self, config: ConfigFile) -> Self {
         self.state.issuer.store.close().await;
@@ -340,6 +362,30 @@ impl TestApp {
         .await
         .unwrap()
         .token
+    }
+}
+
+/// A second instance of a [`TestApp`]'s deployment.
+pub struct Instance {
+    pub router: Router,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+impl Instance {
+    /// Certify a batch through this instance.
+    pub async fn certify(&self, token: &str, batch: &Value) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/v1/certify")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(batch.to_string()))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap())
     }
 }
 

@@ -7,11 +7,11 @@
 )]
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use service_core::http::{AppJson, ErrorBody};
+use service_core::http::{AppJson, AppQuery, ErrorBody};
 use utoipa::{IntoParams, ToSchema};
 
 use super::lists::ProfilePath;
@@ -119,8 +119,9 @@ pub async fn add_key(
 #[utoipa::path(post, path = "/v1/admin/issuers/{slug}/keys/import", tag = "admin", params(SlugPath),
     request_body = ImportKeys,
     responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "`issuer_has_no_did`: keys are imported under the issuer's DID"),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn import_keys(
     State(state): State<AppState>,
@@ -357,6 +358,7 @@ pub async fn revoke_token(
 
 /// Audit log paging.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Entries after this sequence number.
@@ -376,13 +378,15 @@ pub struct AuditPage {
 
 /// Read the append-only audit log.
 #[utoipa::path(get, path = "/v1/admin/audit", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = AuditPage),
+        (status = 400, body = ErrorBody, description = "`invalid_query`: not an integer, or an unknown parameter"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "`invalid_field`: `after` or `limit` out of range")),
     security(("bearer" = [])))]
 pub async fn audit(
     State(state): State<AppState>,
     principal: Principal,
-    Query(q): Query<AuditQuery>,
+    AppQuery(q): AppQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, AppError> {
     principal.require_admin()?;
     let limit = q.limit.unwrap_or(100);

@@ -6,11 +6,11 @@
     reason = "utoipa's generated code for params(...) qualifies paths"
 )]
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use service_core::http::ErrorBody;
+use service_core::http::{AppQuery, ErrorBody};
 use utoipa::IntoParams;
 
 use super::caching::serve;
@@ -60,13 +60,14 @@ pub async fn trust_list(
 
 /// `?since=` of the revocation list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SinceQuery {
     /// The version the caller holds: a delta from it (empty, `since` =
     /// `version`, when it is the current version), or a snapshot when it is
     /// too old or unknown.
     #[param(minimum = 0)]
-    pub since: Option<u64>,
+    pub since: Option<i64>,
 }
 
 /// The signed revocation list (`credential::RevocationList`): a snapshot,
@@ -76,13 +77,19 @@ pub struct SinceQuery {
     responses((status = 200, content_type = "application/json", body = Object,
         description = "{payload: {type: RevocationList, version, issuedAt, nextUpdate, since?, issuers}, anchor, signature}"),
         (status = 304, description = "If-None-Match matched"),
-        (status = 400, body = ErrorBody)))]
+        (status = 400, body = ErrorBody, description = "`invalid_query`: not an integer, or an unknown parameter"),
+        (status = 422, body = ErrorBody, description = "`invalid_field`: `since` is negative")))]
 pub async fn revocations(
     State(state): State<AppState>,
-    Query(q): Query<SinceQuery>,
+    AppQuery(q): AppQuery<SinceQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let list = state.registry.revocations(q.since).await?;
+    let since = q
+        .since
+        .map(u64::try_from)
+        .transpose()
+        .map_err(|_| Error::invalid("since: a list version, 0 or more"))?;
+    let list = state.registry.revocations(since).await?;
     Ok(serve(&headers, &list, JSON, &state.cache_control))
 }
 

@@ -2,9 +2,17 @@
 //!
 //! Request schemas are as strict as the server: `additionalProperties:
 //! false` where unknown members are refused, lengths and patterns as
-//! checked. The rules of a rules list are `credential::Rule`, which lives
-//! in a crate without OpenAPI support; [`RuleSchema`] describes it by hand,
-//! and a test checks the description against the real type.
+//! checked, `oneOf` where exactly one of two members is taken. The rules of
+//! a rules list are `credential::Rule`, which lives in a crate without
+//! OpenAPI support; [`RuleSchema`] describes it by hand, and a test checks
+//! the description against the real type.
+//!
+//! What JSON Schema cannot say (a key that must parse, a context that must
+//! be JSON-LD, unique rule ids, a URL that must answer) is listed per
+//! operation in [`SEMANTIC`]: its 422 answer names those error codes in
+//! `x-semantic-errors`, the only codes a request valid under the schema
+//! may be refused with (the contract test, `tests/contracts/`, checks
+//! exactly that). Every authenticated operation documents 429.
 
 #![allow(
     missing_debug_implementations,
@@ -15,6 +23,7 @@
     reason = "utoipa's generated code for components(...) qualifies paths"
 )]
 
+use serde_json::{Value, json};
 use utoipa::openapi::schema::{
     AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Type,
 };
@@ -191,7 +200,143 @@ impl Modify for BearerAuth {
 )]
 struct ApiDoc;
 
+/// Rules a request schema cannot express, per operation: the method, the
+/// path, the error codes (422) a schema-valid request may be refused
+/// with, and why.
+pub const SEMANTIC: &[(&str, &str, &[&str], &str)] = &[
+    (
+        "post",
+        "/v1/admin/issuers",
+        &["invalid_context"],
+        "`invalid_context`: a context document must be a JSON-LD 1.1 context (its term definitions are processed as verifiers process them).",
+    ),
+    (
+        "post",
+        "/v1/admin/issuers/{slug}/keys",
+        &["invalid_key", "invalid_window"],
+        "`invalid_key`: `public_key` must be an Ed25519 or RSA public key the server can read (PEM, base58, multibase, did:key, JWK; not every 32 bytes are an Ed25519 point), `public_key_jwk` a JWK of one. `invalid_window`: `valid_until` must not be before `valid_from`.",
+    ),
+    (
+        "post",
+        "/v1/admin/issuers/{slug}/keys/import",
+        &["fetch_failed", "invalid_document", "did_mismatch"],
+        "`fetch_failed`: the URL (or the did:web's document URL) did not answer 2xx (unreachable, refused, timed out: the message says which; retry when it is up). `invalid_document`: what it answered is not a DID document or key listing of the issuer's DID, is over 256 KB, or holds a registered key id with another key. `did_mismatch`: `did` is not the issuer's DID.",
+    ),
+    (
+        "post",
+        "/v1/admin/issuers/{slug}/keys/retire",
+        &["unknown_key", "invalid_window"],
+        "`unknown_key`: `kid` must be one of the issuer's keys. `invalid_window`: `valid_until` must not be before the key's `valid_from`.",
+    ),
+    (
+        "post",
+        "/v1/admin/issuers/{slug}/keys/compromise",
+        &["unknown_key"],
+        "`unknown_key`: `kid` must be one of the issuer's keys.",
+    ),
+    (
+        "put",
+        "/v1/admin/rules/{profile}",
+        &["duplicate_rule_id"],
+        "`duplicate_rule_id`: rule ids must be unique within the list.",
+    ),
+];
+
+/// Exactly one of two optional members: `{a: <a_type>, b: null or absent}`
+/// or the other way round.
+fn exactly_one(a: &str, a_type: &str, b: &str, b_type: &str) -> Value {
+    json!([
+        {"required": [a], "properties": {a: {"type": a_type}, b: {"type": "null"}}},
+        {"required": [b], "properties": {b: {"type": b_type}, a: {"type": "null"}}},
+    ])
+}
+
+/// What the derived schemas cannot say, patched into the document.
+fn refine(doc: &mut Value) {
+    let error_body = json!({"$ref": "#/components/schemas/ErrorBody"});
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        if let Some(s) = schemas.get_mut("NewKey").and_then(Value::as_object_mut) {
+            s.insert(
+                "oneOf".into(),
+                exactly_one("public_key", "string", "public_key_jwk", "object"),
+            );
+        }
+        if let Some(s) = schemas.get_mut("ImportKeys").and_then(Value::as_object_mut) {
+            s.insert(
+                "oneOf".into(),
+                exactly_one("url", "string", "did", "string"),
+            );
+        }
+        if let Some(s) = schemas
+            .get_mut("CreateToken")
+            .and_then(Value::as_object_mut)
+        {
+            s.insert(
+                "oneOf".into(),
+                json!([
+                    {"properties": {"role": {"const": "registry-admin"}, "issuer": {"type": "null"}}},
+                    {"required": ["issuer"], "properties": {"role": {"const": "issuer"}, "issuer": {"type": "string"}}},
+                ]),
+            );
+        }
+        if let Some(document) = schemas
+            .get_mut("ContextInput")
+            .and_then(|s| s.pointer_mut("/properties/document"))
+        {
+            *document = json!({
+                "type": "object",
+                "description": "The context document: an object with an `@context` member, a JSON-LD 1.1 context.",
+                "required": ["@context"],
+            });
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            let authenticated = operation
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            if authenticated {
+                responses.entry("429").or_insert_with(|| {
+                    json!({
+                        "description": "`rate_limited`: over the caller's rate (per token; per issuer for events); retry later",
+                        "content": {"application/json": {"schema": error_body.clone()}},
+                    })
+                });
+            }
+            if let Some((_, _, codes, why)) = SEMANTIC
+                .iter()
+                .find(|(m, p, _, _)| m == method && p == path)
+                && let Some(unprocessable) = responses.get_mut("422").and_then(Value::as_object_mut)
+            {
+                unprocessable.insert(
+                    "description".into(),
+                    json!(format!("The body is not what the schema says, or breaks a rule JSON Schema cannot express: {why}")),
+                );
+                unprocessable.insert("x-semantic-errors".into(), json!(codes));
+            }
+        }
+    }
+}
+
 /// The OpenAPI document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+    refine(&mut doc);
+    doc
 }

@@ -79,11 +79,20 @@ pub struct NewIssuer {
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     /// The key id, exactly as credentials carry it in `proof.verificationMethod`.
-    #[schema(min_length = 1, max_length = 512, pattern = "^\\S+$")]
+    #[schema(
+        min_length = 1,
+        max_length = 512,
+        pattern = "^\\S+$",
+        example = "did:web:moh.example.org#key-1"
+    )]
     pub kid: String,
     /// The public key as text: PEM, base58, multibase, `did:key` or JWK.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 16384)]
+    #[schema(
+        min_length = 1,
+        max_length = 16384,
+        example = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    )]
     pub public_key: Option<String>,
     /// The public key as a JWK.
     #[serde(default)]
@@ -134,9 +143,13 @@ pub struct ImportKeys {
     #[serde(default)]
     #[schema(min_length = 1, max_length = 2048, pattern = "^https?://\\S+$")]
     pub url: Option<String>,
-    /// A `did:web` identifier.
+    /// A `did:web` identifier (host, then `:`-separated path segments).
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 512, pattern = "^did:web:\\S+$")]
+    #[schema(
+        min_length = 1,
+        max_length = 512,
+        pattern = "^did:web:[^\\s:/]+(?::[^\\s:/]+)*$"
+    )]
     pub did: Option<String>,
 }
 
@@ -302,9 +315,9 @@ fn check_issuer(new: &NewIssuer) -> Result<(), Error> {
     let mut store = ContextStore::bundled();
     for c in &new.contexts {
         check_id("contexts[].url", &c.url)?;
-        store
-            .add_context(&c.url, &c.document)
-            .map_err(|e| Error::invalid(format!("context {}: {e}", c.url)))?;
+        store.add_context(&c.url, &c.document).map_err(|e| {
+            Error::client(ErrorCode::InvalidContext, format!("context {}: {e}", c.url))
+        })?;
     }
     Ok(())
 }
@@ -536,10 +549,13 @@ impl Registry {
                     .iter()
                     .any(|t| t.url == c.url && t.document != c.document)
             }) {
-                return Err(Error::invalid(format!(
-                    "context {} is registered by {} with another document",
-                    c.url, other.id
-                )));
+                return Err(Error::client(
+                    ErrorCode::ContextConflict,
+                    format!(
+                        "context {} is registered by {} with another document",
+                        c.url, other.id
+                    ),
+                ));
             }
         }
         let record = IssuerRecord {
@@ -585,7 +601,10 @@ impl Registry {
         let valid_from = new.valid_from.map_or(0, |t| t.as_millisecond());
         let valid_until = new.valid_until.map(|t| t.as_millisecond());
         if valid_until.is_some_and(|u| u < valid_from) {
-            return Err(Error::invalid("valid_until is before valid_from"));
+            return Err(Error::client(
+                ErrorCode::InvalidWindow,
+                "valid_until is before valid_from",
+            ));
         }
         let (issuer, _) = self.issuer(slug).await?;
         let now = self.now_ms();
@@ -639,10 +658,13 @@ impl Registry {
         let (issuer, _) = self.issuer(slug).await?;
         let mut tx = self.store.begin().await?;
         tx.head_for_update(super::publish::TRUST).await?;
-        let mut record = tx
-            .key_for_update(&issuer.id, kid)
-            .await?
-            .ok_or_else(|| Error::not_found("key", kid))?;
+        let mut record = tx.key_for_update(&issuer.id, kid).await?.ok_or_else(|| {
+            let kid: String = kid.chars().take(200).collect();
+            Error::client(
+                ErrorCode::UnknownKey,
+                format!("the issuer has no key {kid:?}"),
+            )
+        })?;
         change(&mut record)?;
         record.updated_at = self.now_ms();
         tx.update_key(&record).await?;
@@ -674,7 +696,10 @@ impl Registry {
                 ));
             }
             if until < k.valid_from {
-                return Err(Error::invalid("valid_until is before the key's valid_from"));
+                return Err(Error::client(
+                    ErrorCode::InvalidWindow,
+                    "valid_until is before the key's valid_from",
+                ));
             }
             k.status = "retired".to_owned();
             k.valid_until = Some(until);
@@ -712,7 +737,10 @@ impl Registry {
             .clone()
             .or_else(|| issuer.id.starts_with("did:").then(|| issuer.id.clone()))
             .ok_or_else(|| {
-                Error::invalid("the issuer has no DID registered: keys are imported under its DID")
+                Error::client(
+                    ErrorCode::IssuerHasNoDid,
+                    "the issuer has no DID registered: keys are imported under its DID",
+                )
             })?;
         let url = match (&body.url, &body.did) {
             (Some(url), None) => url.clone(),
@@ -720,7 +748,10 @@ impl Registry {
                 did_web_url(d).ok_or_else(|| Error::invalid("did: not a did:web identifier"))?
             }
             (None, Some(_)) => {
-                return Err(Error::invalid(format!("did: the issuer's DID is {did}")));
+                return Err(Error::client(
+                    ErrorCode::DidMismatch,
+                    format!("did: the issuer's DID is {did}"),
+                ));
             }
             _ => return Err(Error::invalid("give url or did, exactly one")),
         };

@@ -49,6 +49,20 @@ impl Registry {
         actor: &str,
     ) -> Result<RulesInfo, Error> {
         let now = self.now();
+        // Unique ids: the one rule the request schema cannot express.
+        for (i, rule) in body.rules.iter().enumerate() {
+            if body
+                .rules
+                .iter()
+                .take(i)
+                .any(|earlier| earlier.id == rule.id)
+            {
+                return Err(Error::client(
+                    ErrorCode::DuplicateRuleId,
+                    format!("rule {:?}: the id appears more than once", rule.id),
+                ));
+            }
+        }
         // The same checks a verifier applies, before anything is stored.
         RulesList::new(
             1,

@@ -150,11 +150,20 @@ pub struct Registry {
 
 /// Start the key registry on `backend`, reached at the URL it listens on.
 pub async fn start_registry(backend: Backend) -> Result<Registry> {
+    start_registry_with(backend, |_| {}).await
+}
+
+/// [`start_registry`], with `configure` changing the options first.
+pub async fn start_registry_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut key_registry::Options),
+) -> Result<Registry> {
     let data = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let mut options = key_registry::Options::new(data.path().to_path_buf(), &url);
     options.sync_interval = Duration::from_millis(200);
+    configure(&mut options);
     let schema = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
@@ -211,6 +220,16 @@ pub struct Issuer {
 /// events to `registry_events` (the registry's `/v1/revocations`), retrying
 /// fast.
 pub async fn start_issuer(backend: Backend, registry_events: &str) -> Result<Issuer> {
+    start_issuer_with(backend, registry_events, |_| {}).await
+}
+
+/// [`start_issuer`], with `configure` changing the options first (the
+/// programme is checked again, as a configuration file's would be).
+pub async fn start_issuer_with(
+    backend: Backend,
+    registry_events: &str,
+    configure: impl FnOnce(&mut issuer_api::Options),
+) -> Result<Issuer> {
     let data = tempfile::tempdir()?;
     let mut options = issuer_api::Options::demo(data.path().to_path_buf());
     options.config.registry = Some(issuer_api::config::RegistrySettings {
@@ -222,6 +241,8 @@ pub async fn start_issuer(backend: Backend, registry_events: &str) -> Result<Iss
     options.config.outbox.retry_max_ms = 1_000;
     // A key rotation takes effect two refresh intervals after it is asked.
     options.config.server.refresh_secs = 1;
+    configure(&mut options);
+    options.config.programme.check()?;
     let schema = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
