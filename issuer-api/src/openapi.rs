@@ -249,8 +249,8 @@ pub const SEMANTIC: &[(&str, &str, &[&str], &str)] = &[
     (
         "post",
         "/v1/admin/tokens",
-        &["unapproved_facility", "invalid_date"],
-        "`unapproved_facility`: every facility must be one the programme approves. `invalid_date`: `expires_at` must be RFC 3339.",
+        &["unapproved_facility", "invalid_date", "reserved_label"],
+        "`unapproved_facility`: every facility must be one the programme approves. `invalid_date`: `expires_at` must be RFC 3339. `reserved_label`: the label `bootstrap` is the bootstrap token's.",
     ),
     (
         "post",

@@ -45,6 +45,8 @@ pub enum ErrorCode {
     DidMismatch,
     /// Two rules of a rules list have the same id (422).
     DuplicateRuleId,
+    /// A token label reserved for the bootstrap token (422).
+    ReservedLabel,
     /// The key the body names is not one of the issuer's (422; the issuer,
     /// the resource the URI names, exists).
     UnknownKey,
@@ -94,6 +96,7 @@ impl ErrorCode {
             Self::IssuerHasNoDid => "issuer_has_no_did",
             Self::DidMismatch => "did_mismatch",
             Self::DuplicateRuleId => "duplicate_rule_id",
+            Self::ReservedLabel => "reserved_label",
             Self::UnknownKey => "unknown_key",
             Self::InvalidKey => "invalid_key",
             Self::InvalidRules => "invalid_rules",
@@ -132,6 +135,7 @@ impl ErrorCode {
             | Self::InvalidWindow
             | Self::DidMismatch
             | Self::DuplicateRuleId
+            | Self::ReservedLabel
             | Self::UnknownKey
             | Self::FetchFailed
             | Self::InvalidKey

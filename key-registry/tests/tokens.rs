@@ -87,7 +87,7 @@ async fn the_first_registry_admin_token_revokes_the_bootstrap_token(backend: Bac
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(body["error"]["code"], "invalid_field");
+    assert_eq!(body["error"]["code"], "reserved_label");
     assert!(
         body["error"]["message"]
             .as_str()

@@ -235,6 +235,12 @@ pub const SEMANTIC: &[(&str, &str, &[&str], &str)] = &[
         "`unknown_key`: `kid` must be one of the issuer's keys.",
     ),
     (
+        "post",
+        "/v1/admin/tokens",
+        &["reserved_label"],
+        "`reserved_label`: the label `bootstrap` is the bootstrap token's.",
+    ),
+    (
         "put",
         "/v1/admin/rules/{profile}",
         &["duplicate_rule_id"],

@@ -160,7 +160,8 @@ impl Registry {
             ));
         }
         if label == tokens::BOOTSTRAP_LABEL && actor != SYSTEM {
-            return Err(Error::invalid(
+            return Err(Error::client(
+                ErrorCode::ReservedLabel,
                 "label: \"bootstrap\" is reserved for the bootstrap token",
             ));
         }
