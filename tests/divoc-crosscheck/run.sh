@@ -37,6 +37,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The log exists before the server starts: the background job opens its
+# redirect asynchronously, and the loop below must not read a missing file.
+: >"$log"
 "$bin" --data-dir "$data" --listen 127.0.0.1:0 serve >"$log" 2>&1 &
 pid=$!
 
