@@ -61,7 +61,12 @@ fn check_accepted(list: &RulesList, signed: &[u8], data: &[u8]) {
     let facts = Facts {
         dose: (byte(0) & 1 == 1).then(|| u32::from(byte(1) % 5)),
         total_doses: (byte(0) & 2 == 2).then(|| u32::from(byte(2) % 5)),
-        vaccination_date: (byte(0) & 4 == 4).then(|| day(3)),
+        // (earliest, latest): one day, or a range when the dates of the
+        // credential cannot be told apart.
+        vaccination_date: (byte(0) & 4 == 4).then(|| {
+            let (a, b) = (day(3), day(12));
+            if byte(0) & 32 == 32 { (a.min(b), a.max(b)) } else { (a, a) }
+        }),
         vaccines: list
             .rules
             .iter()
