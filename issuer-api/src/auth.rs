@@ -29,7 +29,7 @@ use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
 use crate::config::OidcSettings;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::ids::now_ms;
 use crate::store::{Store, TokenRecord};
 
@@ -191,20 +191,20 @@ pub async fn create_token(
     actor: &str,
 ) -> Result<NewToken, Error> {
     if role == Role::Certifier && facilities.is_empty() {
-        return Err(Error::invalid(
-            "facility_scope_required",
+        return Err(Error::client(
+            ErrorCode::FacilityScopeRequired,
             "a certifier token needs at least one facility code",
         ));
     }
     if label == tokens::BOOTSTRAP_LABEL && actor != "system" {
-        return Err(Error::invalid(
-            "reserved_label",
+        return Err(Error::client(
+            ErrorCode::ReservedLabel,
             "the label \"bootstrap\" is reserved for the bootstrap token",
         ));
     }
     if role != Role::Certifier && !facilities.is_empty() {
-        return Err(Error::invalid(
-            "facility_scope_not_applicable",
+        return Err(Error::client(
+            ErrorCode::FacilityScopeNotApplicable,
             format!("{} tokens are not scoped to facilities", role.as_str()),
         ));
     }

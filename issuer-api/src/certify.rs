@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::config::{CredentialFormat, EventKind, Programme, Vaccine};
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::events;
 use crate::ids::{new_certificate_id, now_ms, rfc3339_ms};
 use crate::issuer::{Issuer, LoadedProgramme};
@@ -42,13 +42,14 @@ const MAX_AGE: u64 = 150;
 pub struct ItemError {
     /// Stable code: `invalid_body`, `unknown_vaccine`, `dose_out_of_schedule`, `dose_too_soon`,
     /// `unapproved_facility`, `unknown_vaccinator`, `facility_not_in_scope`, ...
-    pub code: &'static str,
+    #[schema(value_type = String)]
+    pub code: ErrorCode,
     /// What was wrong, precisely.
     pub message: String,
 }
 
 impl ItemError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -147,9 +148,9 @@ pub fn parse_item(value: Value) -> Result<CertificationRequest, ItemError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path == "." {
-            ItemError::new("invalid_body", inner.to_string())
+            ItemError::new(ErrorCode::InvalidBody, inner.to_string())
         } else {
-            ItemError::new("invalid_body", format!("{path}: {inner}"))
+            ItemError::new(ErrorCode::InvalidBody, format!("{path}: {inner}"))
         }
     })
 }
@@ -176,9 +177,9 @@ pub fn parse_item_json(text: &str) -> Result<CertificationRequest, ItemError> {
             message.truncate(at);
         }
         if path == "." {
-            ItemError::new("invalid_body", message)
+            ItemError::new(ErrorCode::InvalidBody, message)
         } else {
-            ItemError::new("invalid_body", format!("{path}: {message}"))
+            ItemError::new(ErrorCode::InvalidBody, format!("{path}: {message}"))
         }
     })
 }
@@ -188,13 +189,13 @@ pub fn request_key(request: &CertificationRequest) -> Result<(String, u32), Item
     let code = request.pre_enrollment_code.trim().to_owned();
     if code.is_empty() {
         return Err(ItemError::new(
-            "missing_field",
+            ErrorCode::MissingField,
             "preEnrollmentCode is missing or empty",
         ));
     }
     if code.len() > MAX_CODE_LEN || code.chars().any(char::is_control) {
         return Err(ItemError::new(
-            "invalid_pre_enrollment_code",
+            ErrorCode::InvalidPreEnrollmentCode,
             format!("preEnrollmentCode must be at most {MAX_CODE_LEN} printable characters"),
         ));
     }
@@ -206,7 +207,7 @@ pub fn request_key(request: &CertificationRequest) -> Result<(String, u32), Item
         .and_then(|d| u32::try_from(d).ok())
         .ok_or_else(|| {
             ItemError::new(
-                "invalid_dose",
+                ErrorCode::InvalidDose,
                 format!(
                     "vaccination.dose must be a whole number from 1, got {:?}",
                     request.vaccination.dose.as_text()
@@ -230,7 +231,7 @@ pub fn prepare(
         && id != &programme.id
     {
         return Err(ItemError::new(
-            "unknown_programme",
+            ErrorCode::UnknownProgramme,
             format!(
                 "programId {id} is not this issuer's programme {}",
                 programme.id
@@ -239,7 +240,7 @@ pub fn prepare(
     }
     if request.recipient.name.trim().is_empty() {
         return Err(ItemError::new(
-            "missing_field",
+            ErrorCode::MissingField,
             "recipient.name is missing or empty",
         ));
     }
@@ -248,7 +249,7 @@ pub fn prepare(
     let identity = request.recipient.identity.trim();
     if !identity.is_empty() && !credential::is_absolute_iri(identity) {
         return Err(ItemError::new(
-            "invalid_identity",
+            ErrorCode::InvalidIdentity,
             "recipient.identity must be an absolute IRI such as did:passport:A1234567 \
              or urn:uuid:..., or be left out",
         ));
@@ -261,13 +262,13 @@ pub fn prepare(
         Some(dob) => {
             let date = dob.parse::<Date>().map_err(|_| {
                 ItemError::new(
-                    "invalid_dob",
+                    ErrorCode::InvalidDob,
                     format!("recipient.dob {dob:?} is not a YYYY-MM-DD date"),
                 )
             })?;
             if date > today {
                 return Err(ItemError::new(
-                    "invalid_dob",
+                    ErrorCode::InvalidDob,
                     format!("recipient.dob {dob} is in the future"),
                 ));
             }
@@ -277,7 +278,7 @@ pub fn prepare(
     match &request.recipient.age {
         Some(age) if !age.is_empty() && age.as_u64().is_none_or(|a| a > MAX_AGE) => {
             return Err(ItemError::new(
-                "invalid_age",
+                ErrorCode::InvalidAge,
                 format!(
                     "recipient.age must be a whole number of years up to {MAX_AGE}, got {:?}",
                     age.as_text()
@@ -287,7 +288,7 @@ pub fn prepare(
         Some(age) if !age.is_empty() => {}
         _ if dob.is_none() => {
             return Err(ItemError::new(
-                "missing_field",
+                ErrorCode::MissingField,
                 "recipient needs dob or age",
             ));
         }
@@ -299,7 +300,7 @@ pub fn prepare(
     let vaccine = programme.vaccine(&v.name).cloned().ok_or_else(|| {
         let known: Vec<&str> = programme.vaccines.iter().map(|v| v.name.as_str()).collect();
         ItemError::new(
-            "unknown_vaccine",
+            ErrorCode::UnknownVaccine,
             format!(
                 "vaccination.name {:?} is not a vaccine of this programme (known: {})",
                 v.name,
@@ -316,7 +317,7 @@ pub fn prepare(
         .eq_ignore_ascii_case(vaccine.manufacturer.trim())
     {
         return Err(ItemError::new(
-            "manufacturer_mismatch",
+            ErrorCode::ManufacturerMismatch,
             format!(
                 "vaccination.manufacturer {:?} does not make {} (expected {:?})",
                 v.manufacturer, vaccine.name, vaccine.manufacturer
@@ -326,7 +327,7 @@ pub fn prepare(
     let allowed = vaccine.total_doses.saturating_add(vaccine.booster_doses);
     if dose > allowed {
         return Err(ItemError::new(
-            "dose_out_of_schedule",
+            ErrorCode::DoseOutOfSchedule,
             format!(
                 "dose {dose} is beyond the schedule of {}: {} doses{}",
                 vaccine.name,
@@ -343,7 +344,7 @@ pub fn prepare(
         v.total_doses = Lenient::from(vaccine.total_doses);
     } else if v.total_doses.as_u64() != Some(u64::from(vaccine.total_doses)) {
         return Err(ItemError::new(
-            "total_doses_mismatch",
+            ErrorCode::TotalDosesMismatch,
             format!(
                 "vaccination.totalDoses {} does not match the schedule of {} ({} doses)",
                 v.total_doses.as_text(),
@@ -354,7 +355,7 @@ pub fn prepare(
     }
     let date = day_of(&v.date).ok_or_else(|| {
         ItemError::new(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             format!(
                 "vaccination.date {:?} is not an RFC 3339 date-time or YYYY-MM-DD date",
                 v.date
@@ -364,7 +365,7 @@ pub fn prepare(
     // One day of slack for time zones east of UTC.
     if days_between(today, date) > 1 {
         return Err(ItemError::new(
-            "date_in_future",
+            ErrorCode::DateInFuture,
             format!("vaccination.date {} is in the future", v.date),
         ));
     }
@@ -374,7 +375,7 @@ pub fn prepare(
         .is_some_and(|birth| date < birth)
     {
         return Err(ItemError::new(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             "vaccination.date is before recipient.dob",
         ));
     }
@@ -382,7 +383,7 @@ pub fn prepare(
         v.effective_start = date.to_string();
     } else if day_of(&v.effective_start).is_none() {
         return Err(ItemError::new(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             format!(
                 "vaccination.effectiveStart {:?} is not a date",
                 v.effective_start
@@ -397,7 +398,7 @@ pub fn prepare(
         }
     } else if day_of(&v.effective_until).is_none() {
         return Err(ItemError::new(
-            "invalid_date",
+            ErrorCode::InvalidDate,
             format!(
                 "vaccination.effectiveUntil {:?} is not a date",
                 v.effective_until
@@ -411,7 +412,7 @@ pub fn prepare(
         Some(code) => {
             let facility = programme.facility_by_code(code).ok_or_else(|| {
                 ItemError::new(
-                    "unapproved_facility",
+                    ErrorCode::UnapprovedFacility,
                     format!("facility.id {code:?} is not an approved facility"),
                 )
             })?;
@@ -419,7 +420,7 @@ pub fn prepare(
                 && !f.name.trim().eq_ignore_ascii_case(facility.name.trim())
             {
                 return Err(ItemError::new(
-                    "facility_mismatch",
+                    ErrorCode::FacilityMismatch,
                     format!(
                         "facility.name {:?} is not the name of facility {code} ({:?})",
                         f.name, facility.name
@@ -430,7 +431,7 @@ pub fn prepare(
         }
         None => programme.facility_by_name(&f.name).ok_or_else(|| {
             ItemError::new(
-                "unapproved_facility",
+                ErrorCode::UnapprovedFacility,
                 format!("facility.name {:?} is not an approved facility", f.name),
             )
         })?,
@@ -451,7 +452,7 @@ pub fn prepare(
     }
     if !principal.may_certify_at(&facility.code) {
         return Err(ItemError::new(
-            "facility_not_in_scope",
+            ErrorCode::FacilityNotInScope,
             format!("this token may not certify for facility {}", facility.code),
         ));
     }
@@ -461,7 +462,7 @@ pub fn prepare(
     let vaccinator = match vr.id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(id) => programme.vaccinator_by_id(id).ok_or_else(|| {
             ItemError::new(
-                "unknown_vaccinator",
+                ErrorCode::UnknownVaccinator,
                 format!("vaccinator.id {id:?} is not a trained vaccinator"),
             )
         })?,
@@ -469,13 +470,13 @@ pub fn prepare(
             let mut named = programme.vaccinators_by_name(&vr.name).peekable();
             if named.peek().is_none() {
                 return Err(ItemError::new(
-                    "unknown_vaccinator",
+                    ErrorCode::UnknownVaccinator,
                     format!("vaccinator.name {:?} is not a trained vaccinator", vr.name),
                 ));
             }
             named.find(|v| v.facility == facility.code).ok_or_else(|| {
                 ItemError::new(
-                    "vaccinator_not_at_facility",
+                    ErrorCode::VaccinatorNotAtFacility,
                     format!(
                         "vaccinator {:?} is not registered at facility {}",
                         vr.name, facility.code
@@ -486,7 +487,7 @@ pub fn prepare(
     };
     if vaccinator.facility != facility.code {
         return Err(ItemError::new(
-            "vaccinator_not_at_facility",
+            ErrorCode::VaccinatorNotAtFacility,
             format!(
                 "vaccinator {} is registered at facility {}, not {}",
                 vaccinator.id, vaccinator.facility, facility.code
@@ -532,7 +533,7 @@ pub fn check_interval(
     let days = days_between(previous, prepared.date);
     if days < i64::from(vaccine.min_interval_days) {
         return Err(ItemError::new(
-            "dose_too_soon",
+            ErrorCode::DoseTooSoon,
             format!(
                 "dose {} on {} is {days} days after dose {} on {previous}; {} needs at least {} days between doses",
                 prepared.dose,
@@ -576,7 +577,12 @@ fn build_and_sign(
     };
     let unsigned = match unsigned {
         Ok(document) => document,
-        Err(e) => return Ok(Err(ItemError::new("invalid_request", e.to_string()))),
+        Err(e) => {
+            return Ok(Err(ItemError::new(
+                ErrorCode::InvalidRequest,
+                e.to_string(),
+            )));
+        }
     };
     let signed = issuer.sign(
         &unsigned,
@@ -762,7 +768,7 @@ impl Issuer {
                     }
                 } else {
                     ItemOutcome::Failed(ItemError::new(
-                        "already_certified_elsewhere",
+                        ErrorCode::AlreadyCertifiedElsewhere,
                         format!(
                             "dose {dose} of this preEnrollmentCode was certified by another facility"
                         ),
@@ -859,13 +865,14 @@ impl Issuer {
                         created: false,
                     },
                     Written::Taken { winner: Some(_) } => ItemOutcome::Failed(ItemError::new(
-                        "already_certified_elsewhere",
+                        ErrorCode::AlreadyCertifiedElsewhere,
                         "this dose was certified by another facility",
                     )),
                     // An 80-bit id collided: vanishingly rare, and a retry draws a new id.
-                    Written::Taken { winner: None } => {
-                        ItemOutcome::Failed(ItemError::new("retry", "please retry this item"))
-                    }
+                    Written::Taken { winner: None } => ItemOutcome::Failed(ItemError::new(
+                        ErrorCode::Retry,
+                        "please retry this item",
+                    )),
                 };
                 set(&mut outcomes, i, outcome);
             }
@@ -879,7 +886,9 @@ impl Issuer {
                     created: false,
                 },
                 Some(failed) => failed,
-                None => ItemOutcome::Failed(ItemError::new("retry", "please retry this item")),
+                None => {
+                    ItemOutcome::Failed(ItemError::new(ErrorCode::Retry, "please retry this item"))
+                }
             };
             set(&mut outcomes, i, outcome);
         }
@@ -887,7 +896,7 @@ impl Issuer {
             .into_iter()
             .map(|o| {
                 o.unwrap_or_else(|| {
-                    ItemOutcome::Failed(ItemError::new("retry", "please retry this item"))
+                    ItemOutcome::Failed(ItemError::new(ErrorCode::Retry, "please retry this item"))
                 })
             })
             .collect())
@@ -896,7 +905,8 @@ impl Issuer {
 
 fn set(outcomes: &mut [Option<ItemOutcome>], i: usize, outcome: ItemOutcome) {
     if let ItemOutcome::Failed(e) = &outcome {
-        metrics::counter!("issuer_certify_item_errors_total", "code" => e.code).increment(1);
+        metrics::counter!("issuer_certify_item_errors_total", "code" => e.code.as_str())
+            .increment(1);
     }
     if let Some(slot) = outcomes.get_mut(i) {
         *slot = Some(outcome);

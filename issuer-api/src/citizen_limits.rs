@@ -47,7 +47,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::config::ServerSettings;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::issuer::Issuer;
 use crate::store::{CertificateRecord, NewAudit, Store};
 
@@ -417,8 +417,8 @@ pub async fn retrieve(
         (Some(_), _) => ProofKind::Dob,
         (None, Some(_)) => ProofKind::Phone,
         (None, None) => {
-            return Err(Error::invalid(
-                "missing_field",
+            return Err(Error::client(
+                ErrorCode::MissingField,
                 "give dob or phone with the preEnrollmentCode",
             ));
         }

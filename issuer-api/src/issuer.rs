@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use crate::config::{
     ConfigFile, OutboxSettings, Programme, RegistrySettings, SuiteChoice, WebhookSettings,
 };
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::ids::{hex, now_ms};
 use crate::keys::{IssuerKey, KeyRing, MasterKey};
 use crate::store::Store;
@@ -186,13 +186,13 @@ impl Issuer {
         actor: &str,
     ) -> Result<i64, Error> {
         programme.check().map_err(|e| match e {
-            Error::Config(m) => Error::invalid("invalid_programme", m),
+            Error::Config(m) => Error::client(ErrorCode::InvalidProgramme, m),
             other => other,
         })?;
         let current = self.programme();
         if programme.id != current.programme.id {
-            return Err(Error::invalid(
-                "programme_id_immutable",
+            return Err(Error::client(
+                ErrorCode::ProgrammeIdImmutable,
                 format!(
                     "the programme id is part of every certificate's idempotency key; it stays {}",
                     current.programme.id
@@ -206,8 +206,8 @@ impl Issuer {
         let latest = tx.latest_programme().await?;
         let current_version = latest.as_ref().map_or(0, |r| r.version);
         if current_version != based_on {
-            return Err(Error::Precondition {
-                code: "version_mismatch",
+            return Err(Error::Client {
+                code: ErrorCode::VersionMismatch,
                 message: format!(
                     "the programme is at version {current_version}, not {based_on}: \
                      read it again and reapply the change"
@@ -257,8 +257,8 @@ impl Issuer {
     pub async fn rotate_key(&self, at: i64, actor: &str) -> Result<String, Error> {
         let now = now_ms();
         if at < now.saturating_sub(ROTATION_PAST_TOLERANCE_MS) {
-            return Err(Error::invalid(
-                "rotation_in_the_past",
+            return Err(Error::client(
+                ErrorCode::RotationInThePast,
                 format!(
                     "at {} is in the past: the current key may have signed since; \
                      rotate from now or later",

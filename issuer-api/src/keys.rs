@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::ids::{now_ms, random_bytes, rfc3339_ms};
 use crate::store::{KeyRecord, Store};
 
@@ -298,8 +298,8 @@ pub async fn create_key(
     let seq = match tx.last_key().await? {
         Some((seq, last_from)) => {
             if valid_from < last_from {
-                return Err(Error::conflict(
-                    "rotation_out_of_order",
+                return Err(Error::client(
+                    ErrorCode::RotationOutOfOrder,
                     format!(
                         "the new key would sign from {}, before the latest key's start {}",
                         rfc3339_ms(valid_from),

@@ -48,7 +48,7 @@ use axum::Router;
 use zeroize::Zeroizing;
 
 pub use crate::config::ConfigFile;
-pub use crate::error::{AppError, Error};
+pub use crate::error::{AppError, Error, ErrorCode};
 pub use crate::http::AppState;
 pub use crate::issuer::Issuer;
 use crate::keys::MasterKey;

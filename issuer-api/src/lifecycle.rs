@@ -11,7 +11,7 @@ use crate::certify::{
     check_interval, day_of, enqueue_events, parse_item, prepare, same_phone, sign_all,
 };
 use crate::config::EventKind;
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::events::{self, Extra};
 use crate::ids::{normalize_certificate_id, now_ms};
 use crate::issuer::{Issuer, LoadedProgramme};
@@ -51,11 +51,14 @@ fn suspension_end_ms(until: &str) -> Option<i64> {
 fn check_reason(reason: &str) -> Result<String, Error> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(Error::invalid("missing_reason", "a reason is required"));
+        return Err(Error::client(
+            ErrorCode::MissingReason,
+            "a reason is required",
+        ));
     }
     if reason.chars().count() > MAX_REASON_LEN {
-        return Err(Error::invalid(
-            "reason_too_long",
+        return Err(Error::client(
+            ErrorCode::ReasonTooLong,
             format!("the reason must be at most {MAX_REASON_LEN} characters"),
         ));
     }
@@ -102,8 +105,8 @@ impl Issuer {
         limit: i64,
     ) -> Result<Vec<CertificateRecord>, Error> {
         if pre_enrollment_code.is_none() && identity.is_none() {
-            return Err(Error::invalid(
-                "missing_query",
+            return Err(Error::client(
+                ErrorCode::MissingQuery,
                 "search by preEnrollmentCode or identity",
             ));
         }
@@ -136,13 +139,13 @@ impl Issuer {
                 old.facility_code
             )));
         }
-        let request = parse_item(body).map_err(|e| Error::invalid(e.code, e.message))?;
+        let request = parse_item(body).map_err(|e| Error::client(e.code, e.message))?;
         let now = now_ms();
         let (prepared, vaccine) = prepare(&loaded.programme, principal, request, now)
-            .map_err(|e| Error::invalid(e.code, e.message))?;
+            .map_err(|e| Error::client(e.code, e.message))?;
         if prepared.code != old.pre_enrollment_code {
-            return Err(Error::invalid(
-                "pre_enrollment_code_mismatch",
+            return Err(Error::client(
+                ErrorCode::PreEnrollmentCodeMismatch,
                 "a correction keeps the preEnrollmentCode; certify a new event instead",
             ));
         }
@@ -157,7 +160,7 @@ impl Issuer {
             .filter(|c| Some(c.dose) == i64::from(prepared.dose).checked_sub(1))
             .find_map(|c| day_of(&c.vaccination_date));
         check_interval(&prepared, &vaccine, previous)
-            .map_err(|e| Error::invalid(e.code, e.message))?;
+            .map_err(|e| Error::client(e.code, e.message))?;
 
         let signed = sign_all(
             self,
@@ -168,7 +171,7 @@ impl Issuer {
         .await?;
         let new = match signed.into_iter().next() {
             Some(Ok(record)) => record,
-            Some(Err(e)) => return Err(Error::invalid(e.code, e.message)),
+            Some(Err(e)) => return Err(Error::client(e.code, e.message)),
             None => return Err(Error::Task("signing returned nothing".into())),
         };
 
@@ -254,8 +257,8 @@ impl Issuer {
         let id = normalize_certificate_id(id);
         self.change_status(principal, &id, |record, now| {
             if record.status == Status::Revoked {
-                return Err(Error::conflict(
-                    "already_revoked",
+                return Err(Error::client(
+                    ErrorCode::AlreadyRevoked,
                     format!("certificate {} is already revoked", record.id),
                 ));
             }
@@ -285,22 +288,22 @@ impl Issuer {
         let reason = check_reason(reason)?;
         let until = until.trim().to_owned();
         let end = suspension_end_ms(&until).ok_or_else(|| {
-            Error::invalid(
-                "invalid_date",
+            Error::client(
+                ErrorCode::InvalidDate,
                 format!("until {until:?} is not a YYYY-MM-DD date or RFC 3339 date-time"),
             )
         })?;
         let id = normalize_certificate_id(id);
         self.change_status(principal, &id, |record, now| {
             if record.status == Status::Revoked {
-                return Err(Error::conflict(
-                    "already_revoked",
+                return Err(Error::client(
+                    ErrorCode::AlreadyRevoked,
                     format!("certificate {} is revoked", record.id),
                 ));
             }
             if end <= now {
-                return Err(Error::invalid(
-                    "invalid_date",
+                return Err(Error::client(
+                    ErrorCode::InvalidDate,
                     format!("until {until} is not in the future"),
                 ));
             }
@@ -327,8 +330,8 @@ impl Issuer {
         let id = normalize_certificate_id(id);
         self.change_status(principal, &id, |record, now| {
             if effective_status(record, now) != Status::Suspended {
-                return Err(Error::conflict(
-                    "not_suspended",
+                return Err(Error::client(
+                    ErrorCode::NotSuspended,
                     format!("certificate {} is not suspended", record.id),
                 ));
             }
@@ -405,8 +408,8 @@ impl Issuer {
             (Some(dob), _) => Proof::Dob(dob),
             (None, Some(phone)) => Proof::Phone(phone),
             (None, None) => {
-                return Err(Error::invalid(
-                    "missing_field",
+                return Err(Error::client(
+                    ErrorCode::MissingField,
                     "give dob or phone with the preEnrollmentCode",
                 ));
             }
@@ -458,8 +461,8 @@ fn check_correctable(record: &CertificateRecord, limit: u32, now: i64) -> Result
     // A correction revokes the old certificate and issues a new, active one:
     // on a suspended certificate it would lift an admin's suspension.
     if effective_status(record, now) == Status::Suspended {
-        return Err(Error::conflict(
-            "suspended",
+        return Err(Error::client(
+            ErrorCode::Suspended,
             format!(
                 "certificate {} is suspended until {}: lift the suspension before correcting it",
                 record.id,
@@ -471,20 +474,20 @@ fn check_correctable(record: &CertificateRecord, limit: u32, now: i64) -> Result
         ));
     }
     if let Some(next) = &record.replaced_by {
-        return Err(Error::conflict(
-            "already_corrected",
+        return Err(Error::client(
+            ErrorCode::AlreadyCorrected,
             format!("certificate {} was already corrected by {next}", record.id),
         ));
     }
     if record.status == Status::Revoked {
-        return Err(Error::conflict(
-            "already_revoked",
+        return Err(Error::client(
+            ErrorCode::AlreadyRevoked,
             format!("certificate {} is revoked", record.id),
         ));
     }
     if record.correction_count >= i64::from(limit) {
-        return Err(Error::conflict(
-            "correction_limit_reached",
+        return Err(Error::client(
+            ErrorCode::CorrectionLimitReached,
             format!(
                 "certificate {} has been corrected {} times, the limit",
                 record.id, record.correction_count

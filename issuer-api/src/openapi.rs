@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use crate::error::ErrorCode;
 use crate::routes;
 
 /// A DIVOC CertificationRequest (one vaccination event). Unknown fields are ignored.
@@ -199,35 +200,35 @@ struct ApiDoc;
 /// checked against the programme (vaccine, facility, vaccinator, schedule)
 /// and the calendar. A refused batch answers `all_items_rejected` with
 /// each item's own code, all of them from this list.
-const ITEM_RULES: &[&str] = &[
-    "all_items_rejected",
-    "invalid_date",
-    "invalid_dob",
-    "invalid_age",
-    "invalid_dose",
-    "invalid_identity",
-    "invalid_pre_enrollment_code",
-    "missing_field",
-    "date_in_future",
-    "dose_out_of_schedule",
-    "dose_too_soon",
-    "unknown_programme",
-    "unknown_vaccine",
-    "manufacturer_mismatch",
-    "total_doses_mismatch",
-    "unapproved_facility",
-    "facility_mismatch",
-    "facility_not_in_scope",
-    "unknown_vaccinator",
-    "vaccinator_not_at_facility",
-    "already_certified_elsewhere",
+const ITEM_RULES: &[ErrorCode] = &[
+    ErrorCode::AllItemsRejected,
+    ErrorCode::InvalidDate,
+    ErrorCode::InvalidDob,
+    ErrorCode::InvalidAge,
+    ErrorCode::InvalidDose,
+    ErrorCode::InvalidIdentity,
+    ErrorCode::InvalidPreEnrollmentCode,
+    ErrorCode::MissingField,
+    ErrorCode::DateInFuture,
+    ErrorCode::DoseOutOfSchedule,
+    ErrorCode::DoseTooSoon,
+    ErrorCode::UnknownProgramme,
+    ErrorCode::UnknownVaccine,
+    ErrorCode::ManufacturerMismatch,
+    ErrorCode::TotalDosesMismatch,
+    ErrorCode::UnapprovedFacility,
+    ErrorCode::FacilityMismatch,
+    ErrorCode::FacilityNotInScope,
+    ErrorCode::UnknownVaccinator,
+    ErrorCode::VaccinatorNotAtFacility,
+    ErrorCode::AlreadyCertifiedElsewhere,
 ];
 
 /// Rules a request schema cannot express, per operation: the method, the
 /// path, the error codes (422) a schema-valid request may be refused
 /// with, and why. The contract test (`tests/contracts/`) holds the server
 /// to exactly these.
-pub const SEMANTIC: &[(&str, &str, &[&str], &str)] = &[
+pub const SEMANTIC: &[(&str, &str, &[ErrorCode], &str)] = &[
     (
         "post",
         "/v1/certify",
@@ -243,73 +244,77 @@ pub const SEMANTIC: &[(&str, &str, &[&str], &str)] = &[
     (
         "post",
         "/v1/certificates/{id}/suspend",
-        &["invalid_date"],
+        &[ErrorCode::InvalidDate],
         "`invalid_date`: `until` must be a `YYYY-MM-DD` date or an RFC 3339 date-time.",
     ),
     (
         "post",
         "/v1/admin/tokens",
-        &["unapproved_facility", "invalid_date", "reserved_label"],
+        &[
+            ErrorCode::UnapprovedFacility,
+            ErrorCode::InvalidDate,
+            ErrorCode::ReservedLabel,
+        ],
         "`unapproved_facility`: every facility must be one the programme approves. `invalid_date`: `expires_at` must be RFC 3339. `reserved_label`: the label `bootstrap` is the bootstrap token's.",
     ),
     (
         "post",
         "/v1/citizen/retrieve",
-        &["missing_field", "invalid_lang"],
+        &[ErrorCode::MissingField, ErrorCode::InvalidLang],
         "`missing_field`: give `dob` or `phone` (not blank) with the `preEnrollmentCode`. `invalid_lang`: with `format` `pdf`, `lang` must be a tag such as `en`.",
     ),
     (
         "get",
         "/v1/certificates",
-        &["missing_query"],
+        &[ErrorCode::MissingQuery],
         "`missing_query`: search by `preEnrollmentCode` or `identity` (at least one; OpenAPI cannot require one of two query parameters).",
     ),
     (
         "post",
         "/v1/admin/keys/rotate",
-        &["rotation_in_the_past"],
+        &[ErrorCode::RotationInThePast],
         "`rotation_in_the_past`: `at` must be now or later (the current key may have signed since).",
     ),
     (
         "put",
         "/v1/admin/programme",
-        &["invalid_programme"],
+        &[ErrorCode::InvalidProgramme],
         "`invalid_programme`: the programme must hold together (ids unique, vaccinators at listed facilities, a vaccine and a facility at least, issuer URLs and DIDs well formed).",
     ),
     (
         "put",
         "/v1/admin/programme/vaccines/{name}",
-        &["invalid_programme", "key_mismatch"],
+        &[ErrorCode::InvalidProgramme, ErrorCode::KeyMismatch],
         "`key_mismatch`: the body's name must be the path's. `invalid_programme`: the programme with the change must hold together.",
     ),
     (
         "delete",
         "/v1/admin/programme/vaccines/{name}",
-        &["invalid_programme"],
+        &[ErrorCode::InvalidProgramme],
         "`invalid_programme`: the programme without it must hold together (at least one vaccine).",
     ),
     (
         "put",
         "/v1/admin/programme/facilities/{code}",
-        &["invalid_programme", "key_mismatch"],
+        &[ErrorCode::InvalidProgramme, ErrorCode::KeyMismatch],
         "`key_mismatch`: the body's code must be the path's. `invalid_programme`: the programme with the change must hold together.",
     ),
     (
         "delete",
         "/v1/admin/programme/facilities/{code}",
-        &["invalid_programme"],
+        &[ErrorCode::InvalidProgramme],
         "`invalid_programme`: the programme without it must hold together (no vaccinator left at it, at least one facility).",
     ),
     (
         "put",
         "/v1/admin/programme/vaccinators/{id}",
-        &["invalid_programme", "key_mismatch"],
+        &[ErrorCode::InvalidProgramme, ErrorCode::KeyMismatch],
         "`key_mismatch`: the body's id must be the path's. `invalid_programme`: the programme with the change must hold together (its facility listed).",
     ),
     (
         "delete",
         "/v1/admin/programme/vaccinators/{id}",
-        &["invalid_programme"],
+        &[ErrorCode::InvalidProgramme],
         "`invalid_programme`: the programme without it must hold together.",
     ),
 ];

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{NewToken, Principal, Role, TokenInfo};
 use crate::certify::{ItemError, ItemOutcome};
 use crate::config::{Facility, Programme, Vaccinator, Vaccine};
-use crate::error::{AppError, Error, ErrorBody, ErrorDetail};
+use crate::error::{AppError, Error, ErrorBody, ErrorCode, ErrorDetail};
 use crate::http::{AppJson, AppState, ClientAddr};
 use crate::ids::{now_ms, rfc3339_ms};
 use crate::keys::PublicKeyInfo;
@@ -237,18 +237,18 @@ pub async fn certify(
     // The body is valid JSON (AppJson checked); split the array into its
     // items' texts, each parsed on its own so one bad item fails alone.
     let items: Vec<&RawValue> = serde_json::from_str(body.get()).map_err(|_| {
-        Error::invalid(
-            "invalid_body",
+        Error::client(
+            ErrorCode::InvalidBody,
             "the body must be a JSON array of CertificationRequests",
         )
     })?;
     if items.is_empty() {
-        return Err(Error::invalid("invalid_body", "the batch is empty").into());
+        return Err(Error::client(ErrorCode::InvalidBody, "the batch is empty").into());
     }
     let max = state.issuer.settings.max_batch_items;
     if items.len() > max {
-        return Err(Error::invalid(
-            "batch_too_large",
+        return Err(Error::client(
+            ErrorCode::BatchTooLarge,
             format!("at most {max} items per batch, got {}", items.len()),
         )
         .into());
@@ -275,7 +275,7 @@ pub async fn certify(
             }
             ItemOutcome::Failed(e) => {
                 first_error.get_or_insert_with(|| ErrorDetail {
-                    code: "all_items_rejected".to_owned(),
+                    code: ErrorCode::AllItemsRejected.as_str().to_owned(),
                     message: format!("no item was certified; item {index}: {}", e.message),
                 });
                 CertifyResult {
@@ -481,8 +481,8 @@ fn qr_size(q: &RenderQuery) -> Result<u32, Error> {
     if rendering::QR_SIZE_RANGE.contains(&size) {
         Ok(size)
     } else {
-        Err(Error::invalid(
-            "invalid_size",
+        Err(Error::client(
+            ErrorCode::InvalidSize,
             format!(
                 "size must be from {} to {} pixels",
                 rendering::QR_SIZE_RANGE.start(),
@@ -595,8 +595,8 @@ fn lang(q: &RenderQuery) -> Result<String, Error> {
         || lang.len() > 16
         || !lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     {
-        return Err(Error::invalid(
-            "invalid_lang",
+        return Err(Error::client(
+            ErrorCode::InvalidLang,
             "lang must be a language tag such as en or hi",
         ));
     }
@@ -688,8 +688,8 @@ pub async fn citizen_retrieve(
     let client = state.citizen.client(addr, &request_headers);
     let format = body.format.clone().unwrap_or_else(|| "json".to_owned());
     if !matches!(format.as_str(), "json" | "qr.png" | "qr.svg" | "pdf") {
-        return Err(Error::invalid(
-            "invalid_format",
+        return Err(Error::client(
+            ErrorCode::InvalidFormat,
             "format must be json, qr.png, qr.svg or pdf",
         )
         .into());
@@ -774,8 +774,8 @@ fn programme_etag(version: i64) -> Result<HeaderValue, Error> {
 /// so that two concurrent edits cannot silently lose one.
 fn if_match_version(headers: &HeaderMap) -> Result<i64, Error> {
     let Some(value) = headers.get(header::IF_MATCH) else {
-        return Err(Error::Precondition {
-            code: "if_match_required",
+        return Err(Error::Client {
+            code: ErrorCode::IfMatchRequired,
             message: "send If-Match with the programme's ETag (GET /v1/admin/programme) \
                       so that a concurrent change is not lost"
                 .into(),
@@ -786,8 +786,8 @@ fn if_match_version(headers: &HeaderMap) -> Result<i64, Error> {
         .ok()
         .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| Error::Precondition {
-            code: "version_mismatch",
+        .ok_or_else(|| Error::Client {
+            code: ErrorCode::VersionMismatch,
             message: "If-Match must be the programme's ETag, e.g. \"3\"".into(),
         })
 }
@@ -845,8 +845,8 @@ async fn edit_programme(
     let based_on = if_match_version(headers)?;
     let loaded = state.issuer.programme();
     if loaded.version != based_on {
-        return Err(Error::Precondition {
-            code: "version_mismatch",
+        return Err(Error::Client {
+            code: ErrorCode::VersionMismatch,
             message: format!(
                 "the programme is at version {}, not {based_on}: read it again and reapply the change",
                 loaded.version
@@ -889,8 +889,8 @@ fn key_matches(path: &str, body: &str, what: &str) -> Result<(), Error> {
     if path == body {
         Ok(())
     } else {
-        Err(Error::invalid(
-            "key_mismatch",
+        Err(Error::client(
+            ErrorCode::KeyMismatch,
             format!("the {what} in the path ({path}) and the body ({body}) differ"),
         ))
     }
@@ -1032,8 +1032,8 @@ pub async fn rotate_key(
 ) -> Result<(StatusCode, Json<RotateResponse>), AppError> {
     principal.require(&[Role::IssuerAdmin])?;
     let at = body.at.parse::<jiff::Timestamp>().map_err(|_| {
-        Error::invalid(
-            "invalid_date",
+        Error::client(
+            ErrorCode::InvalidDate,
             format!("at {:?} is not an RFC 3339 date-time", body.at),
         )
     })?;
@@ -1081,15 +1081,20 @@ pub async fn create_token(
         .as_deref()
         .map(|t| t.parse::<jiff::Timestamp>().map(|t| t.as_millisecond()))
         .transpose()
-        .map_err(|_| Error::invalid("invalid_date", "expires_at is not an RFC 3339 date-time"))?;
+        .map_err(|_| {
+            Error::client(
+                ErrorCode::InvalidDate,
+                "expires_at is not an RFC 3339 date-time",
+            )
+        })?;
     let programme = state.issuer.programme();
     if let Some(unknown) = body
         .facilities
         .iter()
         .find(|f| programme.programme.facility_by_code(f).is_none())
     {
-        return Err(Error::invalid(
-            "unapproved_facility",
+        return Err(Error::client(
+            ErrorCode::UnapprovedFacility,
             format!("facility {unknown} is not an approved facility"),
         )
         .into());
@@ -1214,7 +1219,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %e, "not ready");
             crate::error::error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
+                ErrorCode::NotReady.as_str(),
                 "the database or signing key is unavailable",
             )
         }
