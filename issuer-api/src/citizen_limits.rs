@@ -396,18 +396,36 @@ async fn write(
     Ok(batch.len())
 }
 
+/// What a citizen asks for: their pre-enrollment code with the date of
+/// birth or the phone number, and which dose (default: all).
+#[derive(Debug, Clone, Copy)]
+pub struct CitizenQuery<'a> {
+    /// The pre-enrollment code on the vaccination receipt.
+    pub code: &'a str,
+    /// Date of birth (`YYYY-MM-DD`), as registered.
+    pub dob: Option<&'a str>,
+    /// Or the registered phone number.
+    pub phone: Option<&'a str>,
+    /// Which dose.
+    pub dose: Option<i64>,
+}
+
 /// Citizen retrieval with both limits: the caller's non-revoked
 /// certificates for the code, if the date of birth or phone matches.
 /// Unknown codes and wrong details get the same 404 and count as failures.
 pub async fn retrieve(
     issuer: &Issuer,
     limits: &CitizenLimits,
-    code: &str,
-    dob: Option<&str>,
-    phone: Option<&str>,
+    query: &CitizenQuery<'_>,
     client: Option<IpAddr>,
     now: i64,
 ) -> Result<Vec<CertificateRecord>, Error> {
+    let CitizenQuery {
+        code,
+        dob,
+        phone,
+        dose,
+    } = *query;
     limits.check_client(client)?;
     let code = code.trim();
     let by = match (
@@ -436,6 +454,16 @@ pub async fn retrieve(
         limits.record_failure(code, client, by, now)?;
         return Err(not_found());
     }
+    let mut matching = matching;
+    if let Some(dose) = dose {
+        // The details were right: another dose than asked is not a failure.
+        matching.retain(|r| r.dose == dose);
+        if matching.is_empty() {
+            return Err(not_found());
+        }
+    }
+    // Latest dose first; among equals, the newest certificate (a correction).
+    matching.sort_by(|a, b| b.dose.cmp(&a.dose).then(b.issued_at.cmp(&a.issued_at)));
     Ok(matching)
 }
 
@@ -443,7 +471,7 @@ pub async fn retrieve(
 /// `shutdown` flips, then once more.
 pub async fn run_flusher(
     limits: std::sync::Arc<CitizenLimits>,
-    store: Store,
+    issuer: std::sync::Arc<Issuer>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(FLUSH_INTERVAL);
@@ -453,7 +481,7 @@ pub async fn run_flusher(
             () = limits.full.notified() => false,
             _ = shutdown.changed() => true,
         };
-        if let Err(e) = limits.flush(&store, crate::ids::now_ms()).await {
+        if let Err(e) = limits.flush(&issuer.store, issuer.now()).await {
             tracing::warn!(error = %e, "writing citizen retrieval failures failed; kept for the next flush");
         }
         if stop || *shutdown.borrow() {

@@ -1,14 +1,12 @@
 //! The crate's error type, and its HTTP form.
 //!
-//! [`Error`] is what the plain-Rust core returns; [`AppError`] wraps it for
-//! handlers and turns it into a response. Client errors say precisely what
+//! [`Error`] is what the plain-Rust core returns; `http::AppError` wraps it
+//! for handlers and turns it into a response. Client errors say precisely what
 //! was wrong (a stable `code` and a human `message`); server errors answer a
 //! generic message and are logged with their details, which never reach the
 //! client.
 
-use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use service_core::seal::SealError;
 use thiserror::Error;
@@ -362,8 +360,6 @@ impl Error {
     }
 }
 
-pub use service_core::http::{ErrorBody, ErrorDetail, error_response};
-
 impl From<SealError> for Error {
     fn from(e: SealError) -> Self {
         match e {
@@ -380,43 +376,43 @@ impl From<service_core::RandomError> for Error {
     }
 }
 
-/// An [`Error`] on its way out of a handler.
-#[derive(Debug)]
-pub struct AppError(pub Error);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<E: Into<Error>> From<E> for AppError {
-    fn from(e: E) -> Self {
-        Self(e.into())
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let code = self.0.code();
-        let status = code.status();
-        let message = if status.is_server_error() {
-            // The details may name files, SQL or keys: log them, answer generically.
-            tracing::error!(error = %self.0, "request failed");
-            "internal error; the server logged the details".to_owned()
-        } else {
-            self.0.to_string()
-        };
-        let mut response = (
-            status,
-            Json(ErrorBody {
-                error: ErrorDetail {
-                    code: code.as_str().to_owned(),
-                    message,
-                },
-            }),
-        )
-            .into_response();
-        if matches!(self.0, Error::Unauthenticated(_)) {
-            response.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
+    #[test]
+    fn codes_serialize_as_their_wire_names() {
+        for code in [
+            ErrorCode::InvalidBody,
+            ErrorCode::AllItemsRejected,
+            ErrorCode::InvalidPreEnrollmentCode,
+            ErrorCode::VersionMismatch,
+            ErrorCode::IfMatchRequired,
+            ErrorCode::NotReady,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).ok(),
+                Some(serde_json::Value::from(code.as_str()))
             );
         }
-        response
+    }
+
+    #[test]
+    fn the_code_fixes_the_status() {
+        let status = |e: Error| e.code().status().as_u16();
+        assert_eq!(status(Error::client(ErrorCode::UnknownVaccine, "x")), 422);
+        assert_eq!(status(Error::client(ErrorCode::AlreadyRevoked, "x")), 409);
+        assert_eq!(status(Error::client(ErrorCode::VersionMismatch, "x")), 412);
+        assert_eq!(status(Error::client(ErrorCode::IfMatchRequired, "x")), 428);
+        assert_eq!(status(Error::not_found("certificate", "C1")), 404);
+        assert_eq!(status(Error::Unauthenticated("no token")), 401);
+        assert_eq!(status(Error::RateLimited), 429);
+        assert_eq!(status(Error::Render("font".into())), 500);
+        assert_eq!(status(Error::Corrupt("row".into())), 500);
+        assert_eq!(
+            Error::Corrupt("row".into()).code(),
+            ErrorCode::Internal,
+            "server failures answer a generic code"
+        );
     }
 }

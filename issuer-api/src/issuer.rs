@@ -68,7 +68,7 @@ pub struct CoreSettings {
 #[derive(Debug)]
 pub struct Issuer {
     /// Storage.
-    pub store: Store,
+    pub(crate) store: Store,
     /// Operational settings.
     pub settings: CoreSettings,
     /// The data directory.
@@ -272,6 +272,21 @@ impl Issuer {
         let kid = crate::keys::create_key(&self.store, &self.master, at, actor).await?;
         self.refresh().await?;
         Ok(kid)
+    }
+
+    /// The storage backend's name (`sqlite`, `postgres`).
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Close the database pools (at shutdown, or a test's restart).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Now, Unix milliseconds.
+    pub fn now(&self) -> i64 {
+        now_ms()
     }
 
     /// How often instances re-read keys and programme.

@@ -14,31 +14,32 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: `certify` and `lifecycle` are the plain-Rust core (`Issuer`),
-//! `store` the storage (SQLite or PostgreSQL), `keys` the encrypted key
-//! store and `did:web`, `auth` tokens and OIDC, `outbox` the delivery
-//! worker, `writer` the group commit of certified batches, `routes` and
-//! `http` the thin HTTP layer.
+//! Layout: `http` is the thin HTTP layer (one file per area: state,
+//! extractors and errors in `http/mod.rs`). The plain-Rust core is
+//! [`Issuer`] (`issuer`), with `certify` (check, then sign and store),
+//! `lifecycle` (read, correct, revoke, suspend), `admin` (programme edits,
+//! tokens, audit, dead letters) and `citizen_limits`; under it `store` (SQLite
+//! or PostgreSQL, private to the core), `keys` the encrypted key store and
+//! `did:web`, `auth` tokens and OIDC, `outbox` the delivery worker, `writer`
+//! the group commit of certified batches, `render` the QR codes and PDFs.
 
-pub mod admin_outbox;
+pub mod admin;
 pub mod auth;
 pub mod certify;
 pub mod citizen_limits;
 pub mod config;
 pub mod error;
 pub mod events;
-pub mod http;
+pub(crate) mod http;
 pub mod ids;
 pub mod issuer;
 pub mod keys;
 pub mod lifecycle;
-pub mod openapi;
 pub mod outbox;
 pub mod render;
 pub mod rendering;
-pub mod routes;
 pub mod status;
-pub mod store;
+pub(crate) mod store;
 pub mod writer;
 
 use std::path::PathBuf;
@@ -48,8 +49,8 @@ use axum::Router;
 use zeroize::Zeroizing;
 
 pub use crate::config::ConfigFile;
-pub use crate::error::{AppError, Error, ErrorCode};
-pub use crate::http::AppState;
+pub use crate::error::{Error, ErrorCode};
+pub use crate::http::{AppError, AppState, openapi};
 pub use crate::issuer::Issuer;
 use crate::keys::MasterKey;
 use crate::store::Store;
@@ -179,7 +180,7 @@ pub fn bootstrap_ttl_ms(config: &ConfigFile) -> i64 {
 /// The application: every route with its layers.
 pub fn app(state: AppState) -> Router {
     let server = state.server.clone();
-    let router = routes::router(&state)
+    let router = http::router(&state)
         .fallback(http::not_found)
         .with_state(state);
     http::with_layers(router, &server)
@@ -194,7 +195,7 @@ pub fn spawn_background(
     let outbox = tokio::spawn(outbox::run(state.issuer.clone(), shutdown.clone()));
     let flusher = tokio::spawn(citizen_limits::run_flusher(
         state.citizen.clone(),
-        state.issuer.store.clone(),
+        state.issuer.clone(),
         shutdown.clone(),
     ));
     let state = state.clone();
@@ -215,4 +216,15 @@ pub fn spawn_background(
         }
     });
     vec![outbox, upkeep, flusher]
+}
+
+/// Hooks for this crate's own tests and benchmarks: not part of the API.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::store::*;
+
+    /// The core's store.
+    pub fn store(issuer: &crate::Issuer) -> &Store {
+        &issuer.store
+    }
 }

@@ -178,15 +178,11 @@ async fn main() -> anyhow::Result<()> {
             label,
         }) => {
             let service = open(options).await?;
-            let token = issuer_api::auth::create_token(
-                &service.state.issuer.store,
-                role,
-                &facilities,
-                &label,
-                None,
-                "cli",
-            )
-            .await?;
+            let token = service
+                .state
+                .issuer
+                .create_token_as(role, &facilities, &label, None, "cli")
+                .await?;
             println!("{}", token.token);
             eprintln!(
                 "token id {} ({}); store it now: only its hash is kept",
@@ -204,7 +200,7 @@ async fn serve(options: Options, listen: SocketAddr, print_token: bool) -> anyho
     let service = open(options).await?;
     let state = service.state.clone();
     tracing::info!(
-        backend = state.issuer.store.backend(),
+        backend = state.issuer.backend(),
         did = %state.issuer.programme().did,
         programme = %state.issuer.programme().programme.id,
         "issuer ready"
@@ -231,7 +227,7 @@ async fn serve(options: Options, listen: SocketAddr, print_token: bool) -> anyho
     for task in tasks {
         let _ = task.await;
     }
-    state.issuer.store.close().await;
+    state.issuer.close().await;
     Ok(())
 }
 

@@ -558,14 +558,14 @@ async fn revoke_suspend_and_audit(backend: Backend) {
     assert!(!audit.to_string().contains("Test Person"));
 
     // Append-only, enforced by the database.
-    let result = match &t.state.issuer.store {
-        issuer_api::store::Store::Sqlite { writer, .. } => {
+    let result = match issuer_api::internal::store(&t.state.issuer) {
+        issuer_api::internal::Store::Sqlite { writer, .. } => {
             sqlx::query("UPDATE audit_log SET actor = 'x'")
                 .execute(writer)
                 .await
                 .map(|_| ())
         }
-        issuer_api::store::Store::Postgres(pool) => sqlx::query("DELETE FROM audit_log")
+        issuer_api::internal::Store::Postgres(pool) => sqlx::query("DELETE FROM audit_log")
             .execute(pool)
             .await
             .map(|_| ()),
@@ -616,7 +616,10 @@ async fn citizen_retrieval(backend: Backend) {
     let written = t
         .state
         .citizen
-        .flush(&t.state.issuer.store, issuer_api::ids::now_ms())
+        .flush(
+            issuer_api::internal::store(&t.state.issuer),
+            issuer_api::ids::now_ms(),
+        )
         .await
         .unwrap();
     assert_eq!(written, 2);
@@ -1044,7 +1047,7 @@ async fn wrong_master_key_refuses_to_start() {
     let service = issuer_api::open(issuer_api::Options::demo(dir.path().to_path_buf()))
         .await
         .unwrap();
-    service.state.issuer.store.close().await;
+    service.state.issuer.close().await;
     drop(service);
     std::fs::remove_file(dir.path().join("master.key")).unwrap();
     let mut options = issuer_api::Options::demo(dir.path().to_path_buf());

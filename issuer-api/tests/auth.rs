@@ -112,27 +112,28 @@ impl Matrix {
         };
 
         let revoked = t.token(Role::IssuerAdmin, &[]).await;
-        let revoked_id = issuer_api::auth::list_tokens(&t.state.issuer.store)
-            .await
-            .unwrap()
-            .last()
-            .unwrap()
-            .id
-            .clone();
-        issuer_api::auth::revoke_token(&t.state.issuer.store, &revoked_id, "test")
-            .await
-            .unwrap();
-        let expired = issuer_api::auth::create_token(
-            &t.state.issuer.store,
-            Role::IssuerAdmin,
-            &[],
-            "old",
-            Some(1),
+        let revoked_id =
+            issuer_api::auth::list_tokens(issuer_api::internal::store(&t.state.issuer))
+                .await
+                .unwrap()
+                .last()
+                .unwrap()
+                .id
+                .clone();
+        issuer_api::auth::revoke_token(
+            issuer_api::internal::store(&t.state.issuer),
+            &revoked_id,
             "test",
         )
         .await
-        .unwrap()
-        .token;
+        .unwrap();
+        let expired = t
+            .state
+            .issuer
+            .create_token_as(Role::IssuerAdmin, &[], "old", Some(1), "test")
+            .await
+            .unwrap()
+            .token;
         let mut tokens = Vec::new();
         for who in ALL {
             let token = match who {

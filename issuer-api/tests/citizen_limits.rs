@@ -21,7 +21,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use common::{Backend, TestApp, example_batch};
 use http_body_util::BodyExt as _;
-use issuer_api::citizen_limits::{CitizenLimits, retrieve};
+use issuer_api::citizen_limits::{CitizenLimits, CitizenQuery, retrieve};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -79,7 +79,10 @@ async fn denied_entries(t: &TestApp) -> Vec<Value> {
 
 async fn flush(limits: &CitizenLimits, t: &TestApp) -> usize {
     limits
-        .flush(&t.state.issuer.store, issuer_api::ids::now_ms())
+        .flush(
+            issuer_api::internal::store(&t.state.issuer),
+            issuer_api::ids::now_ms(),
+        )
         .await
         .unwrap()
 }
@@ -96,7 +99,7 @@ async fn a_locked_code_is_locked_everywhere_and_after_a_restart(backend: Backend
         let (status, _) = ask(&t.router, peer, &[], &by_dob(CODE, wrong)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
-    let store = &t.state.issuer.store;
+    let store = issuer_api::internal::store(&t.state.issuer);
     assert_eq!(store.citizen_failures(CODE, 0).await.unwrap(), 0);
     assert!(denied_entries(&t).await.is_empty());
     // A enforces its own unwritten failures: even the right details get 429.
@@ -134,7 +137,7 @@ async fn a_locked_code_is_locked_everywhere_and_after_a_restart(backend: Backend
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    b_state.issuer.store.close().await;
+    b_state.issuer.close().await;
     drop(b_router);
 
     // Kept across a restart.
@@ -148,9 +151,12 @@ async fn a_locked_code_is_locked_everywhere_and_after_a_restart(backend: Backend
     let found = retrieve(
         &t.state.issuer,
         &t.state.citizen,
-        CODE,
-        Some(DOB),
-        None,
+        &CitizenQuery {
+            code: CODE,
+            dob: Some(DOB),
+            phone: None,
+            dose: None,
+        },
         None,
         later,
     )
@@ -162,8 +168,8 @@ async fn a_locked_code_is_locked_everywhere_and_after_a_restart(backend: Backend
     assert_eq!(store_of(&t).citizen_failures(CODE, 0).await.unwrap(), 0);
 }
 
-fn store_of(t: &TestApp) -> &issuer_api::store::Store {
-    &t.state.issuer.store
+fn store_of(t: &TestApp) -> &issuer_api::internal::Store {
+    issuer_api::internal::store(&t.state.issuer)
 }
 
 async fn clients_are_limited_per_address_and_per_64_behind_trusted_proxies(backend: Backend) {

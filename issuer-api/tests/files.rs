@@ -25,7 +25,7 @@ async fn data_files_are_owner_only() {
     let service = open(Options::demo(dir.clone())).await.unwrap();
     // A write, so the WAL exists.
     create_token(
-        &service.state.issuer.store,
+        issuer_api::internal::store(&service.state.issuer),
         Role::Auditor,
         &[],
         "a",
@@ -46,7 +46,7 @@ async fn data_files_are_owner_only() {
         assert!(path.exists(), "{file}");
         assert_eq!(mode(&path), 0o600, "{file}");
     }
-    service.state.issuer.store.close().await;
+    service.state.issuer.close().await;
 
     // A database left readable by others is tightened on the next start.
     std::fs::set_permissions(
@@ -57,7 +57,7 @@ async fn data_files_are_owner_only() {
     let again = open(Options::demo(dir.clone())).await.unwrap();
     assert!(again.bootstrap_token.is_none(), "not a first start");
     assert_eq!(mode(&dir.join("issuer.db")), 0o600);
-    again.state.issuer.store.close().await;
+    again.state.issuer.close().await;
 }
 
 #[tokio::test]
@@ -66,7 +66,7 @@ async fn the_bootstrap_token_expires_and_the_first_admin_token_replaces_it() {
     let before = issuer_api::ids::now_ms();
     let service = open(Options::demo(dir.path().to_path_buf())).await.unwrap();
     let after = issuer_api::ids::now_ms();
-    let store = &service.state.issuer.store;
+    let store = issuer_api::internal::store(&service.state.issuer);
     let bootstrap = service.bootstrap_token.clone().unwrap().to_string();
     let file = std::fs::read_to_string(dir.path().join("bootstrap-token")).unwrap();
     assert_eq!(file.trim(), bootstrap);
@@ -138,7 +138,9 @@ async fn the_bootstrap_lifetime_is_configurable() {
     options.config.auth.bootstrap_token_hours = Some(2);
     let before = issuer_api::ids::now_ms();
     let service = open(options).await.unwrap();
-    let listed = list_tokens(&service.state.issuer.store).await.unwrap();
+    let listed = list_tokens(issuer_api::internal::store(&service.state.issuer))
+        .await
+        .unwrap();
     let expires = listed[0].expires_at.unwrap();
     let two_hours = 2 * 3600 * 1000;
     assert!(expires >= before + two_hours && expires < before + two_hours + 60_000);

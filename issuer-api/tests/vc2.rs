@@ -145,7 +145,11 @@ async fn issues_verifiable_vc2_credentials(backend: Backend) {
     // Renderings: the QR code carries the signed credential; the PDF
     // prints it (read through the verified view).
     let id = results(&body)[0]["certificate_id"].as_str().unwrap();
-    let record = t.state.issuer.store.certificate(id).await.unwrap().unwrap();
+    let record = issuer_api::internal::store(&t.state.issuer)
+        .certificate(id)
+        .await
+        .unwrap()
+        .unwrap();
     let payload = issuer_api::rendering::qr_payload(&record).unwrap();
     let decoded = credential::decode_payload(&payload).unwrap();
     assert_eq!(decoded.document, results(&body)[0]["credential"]);
@@ -401,7 +405,7 @@ async fn divoc_and_vc2_certificates_live_side_by_side(backend: Backend) {
 /// to a fresh list, bases count apart.
 async fn the_counter_reserves_blocks(backend: Backend) {
     let t = TestApp::new(backend).await;
-    let store = &t.state.issuer.store;
+    let store = issuer_api::internal::store(&t.state.issuer);
     let (small, large) = (131_072, 1 << 24);
     assert_eq!(
         store
@@ -543,7 +547,7 @@ async fn the_openapi_schema_documents_the_vc2_settings() {
 /// certificate's queue, so later events of a certificate come after the
 /// earlier ones are marked delivered).
 async fn registry_events(t: &TestApp) -> Vec<Value> {
-    let store = &t.state.issuer.store;
+    let store = issuer_api::internal::store(&t.state.issuer);
     let mut rows = Vec::new();
     loop {
         let window = store

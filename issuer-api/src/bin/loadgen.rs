@@ -141,7 +141,7 @@ async fn in_process(
         .context("fresh data dir has a bootstrap token")?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let backend = service.state.issuer.store.backend();
+    let backend = service.state.issuer.backend();
     println!("in-process issuer on {base} ({backend})");
     let router = issuer_api::app(service.state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await });

@@ -204,17 +204,13 @@ impl TestApp {
         let kept = dir.path().join("test-admin-token");
         let admin = match &service.bootstrap_token {
             Some(_) => {
-                let token = issuer_api::auth::create_token(
-                    &service.state.issuer.store,
-                    Role::IssuerAdmin,
-                    &[],
-                    "test admin",
-                    None,
-                    "test",
-                )
-                .await
-                .unwrap()
-                .token;
+                let token = service
+                    .state
+                    .issuer
+                    .create_token_as(Role::IssuerAdmin, &[], "test admin", None, "test")
+                    .await
+                    .unwrap()
+                    .token;
                 std::fs::write(&kept, &token).unwrap();
                 token
             }
@@ -268,7 +264,7 @@ impl TestApp {
 
     /// Close this app and open a new one on the same database (a restart).
     pub async fn restart(mut self, config: ConfigFile) -> Self {
-        self.state.issuer.store.close().await;
+        self.state.issuer.close().await;
         let schema = self.schema.take();
         let backend = self.backend;
         let dir = tempfile::TempDir::new().unwrap();
@@ -351,17 +347,12 @@ impl TestApp {
     /// A new token with a role (and facilities, for certifiers).
     pub async fn token(&self, role: Role, facilities: &[&str]) -> String {
         let facilities: Vec<String> = facilities.iter().map(|f| (*f).to_owned()).collect();
-        issuer_api::auth::create_token(
-            &self.state.issuer.store,
-            role,
-            &facilities,
-            "test",
-            None,
-            "test",
-        )
-        .await
-        .unwrap()
-        .token
+        self.state
+            .issuer
+            .create_token_as(role, &facilities, "test", None, "test")
+            .await
+            .unwrap()
+            .token
     }
 }
 
