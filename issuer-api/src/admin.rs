@@ -263,6 +263,7 @@ impl Issuer {
             label,
             expires_at,
             &principal.actor,
+            self.now(),
         )
         .await
     }
@@ -277,7 +278,16 @@ impl Issuer {
         expires_at: Option<i64>,
         actor: &str,
     ) -> Result<NewToken, Error> {
-        auth::create_token(&self.store, role, facilities, label, expires_at, actor).await
+        auth::create_token(
+            &self.store,
+            role,
+            facilities,
+            label,
+            expires_at,
+            actor,
+            self.now(),
+        )
+        .await
     }
 
     /// Every API token, never their secrets (admin, auditor).
@@ -289,7 +299,7 @@ impl Issuer {
     /// Revoke an API token (admin).
     pub async fn revoke_token(&self, principal: &Principal, id: &str) -> Result<(), Error> {
         principal.require(&[Role::IssuerAdmin])?;
-        auth::revoke_token(&self.store, id, &principal.actor).await
+        auth::revoke_token(&self.store, id, &principal.actor, self.now()).await
     }
 
     /// A page of the audit log, oldest first (admin, auditor); `subject` is

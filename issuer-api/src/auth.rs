@@ -28,9 +28,9 @@ use tokio::sync::RwLock;
 use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
+use crate::clock::Clock;
 use crate::config::OidcSettings;
 use crate::error::{Error, ErrorCode};
-use crate::ids::now_ms;
 use crate::store::{Store, TokenRecord};
 
 /// Prefix of API tokens, so leaked tokens are recognisable by scanners.
@@ -189,6 +189,7 @@ pub async fn create_token(
     label: &str,
     expires_at: Option<i64>,
     actor: &str,
+    now: i64,
 ) -> Result<NewToken, Error> {
     if role == Role::Certifier && facilities.is_empty() {
         return Err(Error::client(
@@ -209,7 +210,6 @@ pub async fn create_token(
         ));
     }
     let secret = tokens::new_secret(TOKEN_PREFIX)?;
-    let now = now_ms();
     let record = TokenRecord {
         id: tokens::new_id()?,
         token_hash: token_hash(&secret),
@@ -261,8 +261,7 @@ pub async fn list_tokens(store: &Store) -> Result<Vec<TokenInfo>, Error> {
 }
 
 /// Revoke a token.
-pub async fn revoke_token(store: &Store, id: &str, actor: &str) -> Result<(), Error> {
-    let now = now_ms();
+pub async fn revoke_token(store: &Store, id: &str, actor: &str, now: i64) -> Result<(), Error> {
     let mut tx = store.begin().await?;
     if !tx.revoke_token(id, now).await? {
         return Err(Error::not_found("token", id));
@@ -281,6 +280,7 @@ pub async fn ensure_bootstrap_token(
     store: &Store,
     data_dir: &Path,
     ttl_ms: i64,
+    now: i64,
 ) -> Result<Option<Zeroizing<String>>, Error> {
     let mut tx = store.begin().await?;
     let count = tx.token_count().await?;
@@ -293,8 +293,9 @@ pub async fn ensure_bootstrap_token(
         Role::IssuerAdmin,
         &[],
         tokens::BOOTSTRAP_LABEL,
-        Some(now_ms().saturating_add(ttl_ms)),
+        Some(now.saturating_add(ttl_ms)),
         "system",
+        now,
     )
     .await?;
     // A stale file from an earlier database would hold a dead token: replaced.
@@ -307,16 +308,23 @@ pub async fn ensure_bootstrap_token(
 pub struct Authenticator {
     store: Store,
     oidc: Option<Oidc>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Authenticator {
-    /// An authenticator over the token store and, optionally, OIDC.
-    pub async fn new(store: Store, oidc: Option<&OidcSettings>) -> Result<Self, Error> {
+    /// An authenticator over the token store and, optionally, OIDC; API
+    /// tokens expire by `clock` (OIDC tokens by the system clock, as their
+    /// issuer dates them).
+    pub async fn new(
+        store: Store,
+        oidc: Option<&OidcSettings>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, Error> {
         let oidc = match oidc {
             Some(settings) => Some(Oidc::new(settings.clone()).await?),
             None => None,
         };
-        Ok(Self { store, oidc })
+        Ok(Self { store, oidc, clock })
     }
 
     /// Authenticate an `Authorization` header value.
@@ -340,7 +348,10 @@ impl Authenticator {
         if record.revoked_at.is_some() {
             return Err(Error::Unauthenticated("token revoked"));
         }
-        if record.expires_at.is_some_and(|at| at <= now_ms()) {
+        if record
+            .expires_at
+            .is_some_and(|at| at <= self.clock.now_ms())
+        {
             return Err(Error::Unauthenticated("token expired"));
         }
         let info = TokenInfo::from_record(&record)?;

@@ -72,7 +72,11 @@ pub fn normalize_certificate_id(input: &str) -> String {
     out
 }
 
-/// Milliseconds since the Unix epoch, now.
+/// Milliseconds since the Unix epoch, now, by the system clock: for what
+/// is never judged against a certificate's dates (the outbox's delivery
+/// schedule, and webhook timestamps, which receivers check against their
+/// own clocks). Decisions read the issuer's clock
+/// (`Issuer::now`, see `crate::clock`).
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }

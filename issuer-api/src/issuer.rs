@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
+use crate::clock::Clock;
 use crate::config::{
     ConfigFile, OutboxSettings, Programme, RegistrySettings, SuiteChoice, WebhookSettings,
 };
 use crate::error::{Error, ErrorCode};
-use crate::ids::{hex, now_ms};
+use crate::ids::hex;
 use crate::keys::{IssuerKey, KeyRing, MasterKey};
 use crate::store::Store;
 use crate::writer::Writer;
@@ -81,6 +82,8 @@ pub struct Issuer {
     pub outbox_wake: Notify,
     /// The certify write path (group commit on SQLite).
     pub writer: Writer,
+    /// Where "now" comes from.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 /// SHA-256 of a programme's canonical JSON, to notice a changed file.
@@ -99,8 +102,9 @@ impl Issuer {
         file_source: &str,
         master: MasterKey,
         data_dir: PathBuf,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, Error> {
-        import_programme(&store, &file.programme, file_source).await?;
+        import_programme(&store, &file.programme, file_source, clock.now_ms()).await?;
         let record = store
             .latest_programme()
             .await?
@@ -108,7 +112,7 @@ impl Issuer {
         let programme: Programme = serde_json::from_str(&record.document)
             .map_err(|e| Error::Corrupt(format!("stored programme: {e}")))?;
         let loaded = LoadedProgramme::new(record.version, programme);
-        crate::keys::ensure_key(&store, &master).await?;
+        crate::keys::ensure_key(&store, &master, clock.now_ms()).await?;
         let ring = crate::keys::load_keyring(&store, &master, &loaded.did).await?;
         Ok(Self {
             writer: Writer::new(store.clone()),
@@ -126,6 +130,7 @@ impl Issuer {
             keys: RwLock::new(Arc::new(ring)),
             contexts: credential::ContextStore::bundled(),
             outbox_wake: Notify::new(),
+            clock,
         })
     }
 
@@ -201,7 +206,7 @@ impl Issuer {
         }
         let document =
             serde_json::to_string(&programme).map_err(|e| Error::Corrupt(e.to_string()))?;
-        let now = now_ms();
+        let now = self.now();
         let mut tx = self.store.begin().await?;
         let latest = tx.latest_programme().await?;
         let current_version = latest.as_ref().map_or(0, |r| r.version);
@@ -255,7 +260,7 @@ impl Issuer {
     /// is moved to that moment, so every instance (they re-read keys every
     /// `refresh_secs`) holds the new key before it is due.
     pub async fn rotate_key(&self, at: i64, actor: &str) -> Result<String, Error> {
-        let now = now_ms();
+        let now = self.now();
         if at < now.saturating_sub(ROTATION_PAST_TOLERANCE_MS) {
             return Err(Error::client(
                 ErrorCode::RotationInThePast,
@@ -269,7 +274,7 @@ impl Issuer {
         let lead =
             i64::try_from(self.settings.refresh_secs.saturating_mul(2_000)).unwrap_or(i64::MAX);
         let at = at.max(now.saturating_add(lead));
-        let kid = crate::keys::create_key(&self.store, &self.master, at, actor).await?;
+        let kid = crate::keys::create_key(&self.store, &self.master, at, actor, now).await?;
         self.refresh().await?;
         Ok(kid)
     }
@@ -286,7 +291,7 @@ impl Issuer {
 
     /// Now, Unix milliseconds.
     pub fn now(&self) -> i64 {
-        now_ms()
+        self.clock.now_ms()
     }
 
     /// How often instances re-read keys and programme.
@@ -369,7 +374,12 @@ impl Issuer {
 
 /// Store the file's programme as a new version if the database has none,
 /// or if the file's programme changed since it was last imported.
-async fn import_programme(store: &Store, programme: &Programme, source: &str) -> Result<(), Error> {
+async fn import_programme(
+    store: &Store,
+    programme: &Programme,
+    source: &str,
+    now: i64,
+) -> Result<(), Error> {
     let hash = programme_hash(programme)?;
     let mut tx = store.begin().await?;
     let latest = tx.latest_programme().await?;
@@ -389,7 +399,6 @@ async fn import_programme(store: &Store, programme: &Programme, source: &str) ->
     }
     let version = latest.as_ref().map_or(1, |r| r.version + 1);
     let document = serde_json::to_string(programme).map_err(|e| Error::Corrupt(e.to_string()))?;
-    let now = now_ms();
     tx.insert_programme(version, &document, source, Some(&hash), "config-file", now)
         .await?;
     tx.audit(

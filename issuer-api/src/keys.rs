@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorCode};
-use crate::ids::{now_ms, random_bytes, rfc3339_ms};
+use crate::ids::{random_bytes, rfc3339_ms};
 use crate::store::{KeyRecord, Store};
 
 pub use service_core::seal::{MasterKey, write_private_file};
@@ -286,13 +286,13 @@ pub async fn create_key(
     master: &MasterKey,
     valid_from: i64,
     actor: &str,
+    now: i64,
 ) -> Result<String, Error> {
     let secret = SigningKey::from_bytes(&random_bytes::<32>()?);
     let pem = secret
         .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
         .map_err(|e| Error::Keys(format!("PKCS#8 encoding: {e}")))?;
     let public_key = bs58::encode(secret.verifying_key().as_bytes()).into_string();
-    let now = now_ms();
 
     let mut tx = store.begin().await?;
     let seq = match tx.last_key().await? {
@@ -335,9 +335,9 @@ pub async fn create_key(
 }
 
 /// On first start, create the first key (signing from now).
-pub async fn ensure_key(store: &Store, master: &MasterKey) -> Result<(), Error> {
+pub async fn ensure_key(store: &Store, master: &MasterKey, now: i64) -> Result<(), Error> {
     if store.keys().await?.is_empty() {
-        match create_key(store, master, now_ms(), "system").await {
+        match create_key(store, master, now, "system", now).await {
             Ok(kid) => tracing::info!(kid, "generated the issuer's first signing key"),
             // Another instance (PostgreSQL) created it at the same moment.
             Err(Error::Database(e)) if is_unique_violation(&e) => {}

@@ -27,6 +27,7 @@ pub mod admin;
 pub mod auth;
 pub mod certify;
 pub mod citizen_limits;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -48,6 +49,7 @@ use std::sync::Arc;
 use axum::Router;
 use zeroize::Zeroizing;
 
+pub use crate::clock::{Clock, FixedClock, SystemClock};
 pub use crate::config::ConfigFile;
 pub use crate::error::{Error, ErrorCode};
 pub use crate::http::{AppError, AppState, openapi};
@@ -72,6 +74,8 @@ pub struct Options {
     pub master_key: Option<Zeroizing<String>>,
     /// The master key file (default `<data-dir>/master.key`).
     pub master_key_file: Option<PathBuf>,
+    /// Where "now" comes from: the system clock, or a fixed one in tests.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Options {
@@ -86,6 +90,7 @@ impl std::fmt::Debug for Options {
                 &self.master_key.as_ref().map(|_| "<redacted>"),
             )
             .field("master_key_file", &self.master_key_file)
+            .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +108,7 @@ impl Options {
             postgres_schema: None,
             master_key: None,
             master_key_file: None,
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -148,12 +154,22 @@ pub async fn open(options: Options) -> Result<Service, Error> {
         &options.config_source,
         master,
         options.data_dir.clone(),
+        options.clock.clone(),
     )
     .await?;
-    let bootstrap_token =
-        auth::ensure_bootstrap_token(&store, &options.data_dir, bootstrap_ttl_ms(&options.config))
-            .await?;
-    let authenticator = auth::Authenticator::new(store, options.config.auth.oidc.as_ref()).await?;
+    let bootstrap_token = auth::ensure_bootstrap_token(
+        &store,
+        &options.data_dir,
+        bootstrap_ttl_ms(&options.config),
+        issuer.now(),
+    )
+    .await?;
+    let authenticator = auth::Authenticator::new(
+        store,
+        options.config.auth.oidc.as_ref(),
+        options.clock.clone(),
+    )
+    .await?;
     let renderer = rendering::Renderer::new(options.config.render.template_file.as_deref())?;
     let state = AppState::new(
         Arc::new(issuer),

@@ -13,7 +13,7 @@ use crate::certify::{
 use crate::config::EventKind;
 use crate::error::{Error, ErrorCode};
 use crate::events::{self, Extra};
-use crate::ids::{normalize_certificate_id, now_ms};
+use crate::ids::normalize_certificate_id;
 use crate::issuer::{Issuer, LoadedProgramme};
 use crate::store::{CertificateRecord, Status, Tx};
 
@@ -132,7 +132,7 @@ impl Issuer {
         let old = self.certificate(principal, id).await?;
         let loaded = self.programme();
         let limit = loaded.programme.profile.correction_limit;
-        check_correctable(&old, limit, now_ms())?;
+        check_correctable(&old, limit, self.now())?;
         if !principal.may_certify_at(&old.facility_code) {
             return Err(Error::Forbidden(format!(
                 "this token may not correct certificates of facility {}",
@@ -140,7 +140,7 @@ impl Issuer {
             )));
         }
         let request = parse_item(body).map_err(|e| Error::client(e.code, e.message))?;
-        let now = now_ms();
+        let now = self.now();
         let (prepared, vaccine) = prepare(&loaded.programme, principal, request, now)
             .map_err(|e| Error::client(e.code, e.message))?;
         if prepared.code != old.pre_enrollment_code {
@@ -351,7 +351,7 @@ impl Issuer {
         F: FnOnce(&CertificateRecord, i64) -> Result<(Status, EventKind, Extra), Error>,
     {
         let loaded = self.programme();
-        let now = now_ms();
+        let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut record = tx
             .certificate_for_update(id)
@@ -421,7 +421,7 @@ impl Issuer {
                 .certificates_for_codes(&loaded.programme.id, &[code])
                 .await?
         };
-        let now = now_ms();
+        let now = self.now();
         let matching: Vec<CertificateRecord> = rows
             .into_iter()
             .filter(|r| match proof {

@@ -146,6 +146,7 @@ fn options(global: &Global) -> anyhow::Result<Options> {
         postgres_schema: None,
         master_key: std::env::var("ISSUER_MASTER_KEY").ok().map(Zeroizing::new),
         master_key_file: global.master_key_file.clone(),
+        clock: std::sync::Arc::new(issuer_api::SystemClock),
     })
 }
 
@@ -234,7 +235,7 @@ async fn serve(options: Options, listen: SocketAddr, print_token: bool) -> anyho
 async fn export_public(options: Options, format: KeyFormat) -> anyhow::Result<()> {
     let service = open(options).await?;
     let issuer = &service.state.issuer;
-    let now = issuer_api::ids::now_ms();
+    let now = issuer.now();
     let key = issuer.signing_key(now)?;
     match format {
         KeyFormat::Jwk => {

@@ -293,7 +293,7 @@ async fn deliver(
             let bytes = credential::jcs_canonicalize(&event)
                 .map_err(|e| Failure::Permanent(e.to_string()))?;
             let key = issuer
-                .signing_key(now_ms())
+                .signing_key(issuer.now())
                 .map_err(|e| Failure::Transient(e.to_string()))?;
             let jws = key.detached_jws(bytes.as_bytes());
             let mut request = client

@@ -11,6 +11,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use common::{Backend, TestApp, example_batch, request};
+use issuer_api::Clock as _;
 use issuer_api::auth::Role;
 use serde_json::{Value, json};
 
@@ -662,7 +663,8 @@ async fn key_rotation_publishes_both_keys(backend: Backend) {
     // seconds after it is asked for.
     let mut config = issuer_api::ConfigFile::parse(common::DEMO).unwrap();
     config.server.refresh_secs = 1;
-    let t = TestApp::with_config(backend, config).await;
+    let clock = std::sync::Arc::new(issuer_api::FixedClock::at("2021-06-01T10:00:00Z"));
+    let t = TestApp::with_clock(backend, config, clock.clone()).await;
     let (_, before) = t
         .certify(
             &t.admin,
@@ -670,14 +672,14 @@ async fn key_rotation_publishes_both_keys(backend: Backend) {
         )
         .await;
     // A rotation cannot start in the past: the current key signed there.
-    for at in ["2001-01-01T00:00:00Z", "2026-01-01T00:00:00Z"] {
+    for at in ["2001-01-01T00:00:00Z", "2021-06-01T09:58:00Z"] {
         let (status, body) = t
             .post("/v1/admin/keys/rotate", &t.admin, &json!({"at": at}))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["error"]["code"], "rotation_in_the_past");
     }
-    let asked = jiff::Timestamp::now();
+    let asked = jiff::Timestamp::from_millisecond(clock.now_ms()).unwrap();
     let (status, body) = t
         .post(
             "/v1/admin/keys/rotate",
@@ -699,7 +701,7 @@ async fn key_rotation_publishes_both_keys(backend: Backend) {
         "{body}"
     );
     assert_eq!(body["keys"][1]["status"], "scheduled");
-    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    clock.advance(2200);
     let (_, after) = t
         .certify(
             &t.admin,
@@ -1102,4 +1104,53 @@ async fn openapi_request_schema_matches_the_real_type() {
     check(&real["vaccination"], "Vaccination");
     check(&real["vaccinator"], "Vaccinator");
     check(&real["facility"], "RequestFacility");
+}
+
+/// Dates are judged by the service's clock, not today's: with the clock
+/// stopped on 2021-05-01, a vaccination on 2021-05-03 is in the future
+/// (a day ahead is allowed for time zones), a birth date after the clock is
+/// refused, and a suspension ends when the clock passes its day.
+#[tokio::test]
+async fn dates_are_judged_by_the_clock() {
+    let clock = std::sync::Arc::new(issuer_api::FixedClock::at("2021-05-01T12:00:00Z"));
+    let config = issuer_api::ConfigFile::parse(common::DEMO).unwrap();
+    let t = TestApp::with_clock(Backend::Sqlite, config, clock.clone()).await;
+    let mut born_later = request("CLK-3", 1, "2021-05-01T10:00:00.000Z");
+    born_later["recipient"]["dob"] = json!("2021-05-02");
+    let (status, body) = t
+        .certify(
+            &t.admin,
+            &json!([
+                request("CLK-1", 1, "2021-05-02T10:00:00.000Z"),
+                request("CLK-2", 1, "2021-05-03T10:00:00.000Z"),
+                born_later,
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items = results(&body);
+    assert_eq!(items[0]["result"], "issued", "{body}");
+    assert_eq!(items[1]["error"]["code"], "date_in_future", "{body}");
+    assert_eq!(items[2]["error"]["code"], "invalid_dob", "{body}");
+    // Issued at the clock's time.
+    assert_eq!(items[0]["issued_at"], "2021-05-01T12:00:00.000Z", "{body}");
+
+    let id = items[0]["certificate_id"].as_str().unwrap().to_owned();
+    let (status, body) = t
+        .post(
+            &format!("/v1/certificates/{id}/suspend"),
+            &t.admin,
+            &json!({"until": "2021-05-02", "reason": "under investigation"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "suspended");
+    assert_eq!(body["status_changed_at"], "2021-05-01T12:00:00.000Z");
+    // Through 2021-05-02 (UTC), then over.
+    clock.set(issuer_api::FixedClock::at("2021-05-02T23:59:59Z").now_ms());
+    let (_, body) = t.get(&format!("/v1/certificates/{id}"), &t.admin).await;
+    assert_eq!(body["status"], "suspended", "{body}");
+    clock.set(issuer_api::FixedClock::at("2021-05-03T00:00:00Z").now_ms());
+    let (_, body) = t.get(&format!("/v1/certificates/{id}"), &t.admin).await;
+    assert_eq!(body["status"], "active", "{body}");
 }

@@ -124,6 +124,7 @@ impl Matrix {
             issuer_api::internal::store(&t.state.issuer),
             &revoked_id,
             "test",
+            t.state.issuer.now(),
         )
         .await
         .unwrap();

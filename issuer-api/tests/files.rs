@@ -11,8 +11,10 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use issuer_api::auth::{Authenticator, Role, create_token, list_tokens};
-use issuer_api::{Options, open};
+use std::sync::Arc;
+
+use issuer_api::auth::{Authenticator, Role, list_tokens};
+use issuer_api::{Clock, FixedClock, Options, open};
 
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -24,16 +26,12 @@ async fn data_files_are_owner_only() {
     let dir = parent.path().join("issuer-data");
     let service = open(Options::demo(dir.clone())).await.unwrap();
     // A write, so the WAL exists.
-    create_token(
-        issuer_api::internal::store(&service.state.issuer),
-        Role::Auditor,
-        &[],
-        "a",
-        None,
-        "test",
-    )
-    .await
-    .unwrap();
+    service
+        .state
+        .issuer
+        .create_token_as(Role::Auditor, &[], "a", None, "test")
+        .await
+        .unwrap();
     assert_eq!(mode(&dir), 0o700);
     for file in [
         "issuer.db",
@@ -63,10 +61,12 @@ async fn data_files_are_owner_only() {
 #[tokio::test]
 async fn the_bootstrap_token_expires_and_the_first_admin_token_replaces_it() {
     let dir = tempfile::tempdir().unwrap();
-    let before = issuer_api::ids::now_ms();
-    let service = open(Options::demo(dir.path().to_path_buf())).await.unwrap();
-    let after = issuer_api::ids::now_ms();
-    let store = issuer_api::internal::store(&service.state.issuer);
+    let clock = Arc::new(FixedClock::at("2021-06-01T10:00:00Z"));
+    let mut options = Options::demo(dir.path().to_path_buf());
+    options.clock = clock.clone();
+    let service = open(options).await.unwrap();
+    let issuer = &service.state.issuer;
+    let store = issuer_api::internal::store(issuer);
     let bootstrap = service.bootstrap_token.clone().unwrap().to_string();
     let file = std::fs::read_to_string(dir.path().join("bootstrap-token")).unwrap();
     assert_eq!(file.trim(), bootstrap);
@@ -75,33 +75,38 @@ async fn the_bootstrap_token_expires_and_the_first_admin_token_replaces_it() {
     assert_eq!(listed[0].label, "bootstrap");
     let day = 24 * 3600 * 1000;
     let expires = listed[0].expires_at.unwrap();
-    assert!((before + day..=after + day).contains(&expires), "{expires}");
+    assert_eq!(expires, clock.now_ms() + day);
 
-    let auth = Authenticator::new(store.clone(), None).await.unwrap();
+    let auth = Authenticator::new(store.clone(), None, clock.clone())
+        .await
+        .unwrap();
     let header = format!("Bearer {bootstrap}");
     assert!(auth.authenticate(Some(&header)).await.is_ok());
     // The reserved label cannot be taken.
-    let err = create_token(store, Role::IssuerAdmin, &[], "bootstrap", None, "token:x")
+    let err = issuer
+        .create_token_as(Role::IssuerAdmin, &[], "bootstrap", None, "token:x")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("reserved"), "{err}");
     // Other roles do not replace it.
-    create_token(
-        store,
-        Role::Certifier,
-        &["MH-MUM-001".to_owned()],
-        "c",
-        None,
-        "token:x",
-    )
-    .await
-    .unwrap();
-    create_token(store, Role::Auditor, &[], "a", None, "token:x")
+    issuer
+        .create_token_as(
+            Role::Certifier,
+            &["MH-MUM-001".to_owned()],
+            "c",
+            None,
+            "token:x",
+        )
+        .await
+        .unwrap();
+    issuer
+        .create_token_as(Role::Auditor, &[], "a", None, "token:x")
         .await
         .unwrap();
     assert!(auth.authenticate(Some(&header)).await.is_ok());
     // The first issuer-admin token does.
-    let admin = create_token(store, Role::IssuerAdmin, &[], "ops", None, "token:x")
+    let admin = issuer
+        .create_token_as(Role::IssuerAdmin, &[], "ops", None, "token:x")
         .await
         .unwrap();
     let err = auth.authenticate(Some(&header)).await.unwrap_err();
@@ -119,7 +124,8 @@ async fn the_bootstrap_token_expires_and_the_first_admin_token_replaces_it() {
         "{audit:?}"
     );
     // A second admin token revokes nothing more.
-    create_token(store, Role::IssuerAdmin, &[], "ops 2", None, "token:x")
+    issuer
+        .create_token_as(Role::IssuerAdmin, &[], "ops 2", None, "token:x")
         .await
         .unwrap();
     let live = list_tokens(store)
@@ -136,12 +142,26 @@ async fn the_bootstrap_lifetime_is_configurable() {
     let dir = tempfile::tempdir().unwrap();
     let mut options = Options::demo(dir.path().to_path_buf());
     options.config.auth.bootstrap_token_hours = Some(2);
-    let before = issuer_api::ids::now_ms();
+    let clock = Arc::new(FixedClock::at("2021-06-01T10:00:00Z"));
+    options.clock = clock.clone();
+    let started = clock.now_ms();
     let service = open(options).await.unwrap();
-    let listed = list_tokens(issuer_api::internal::store(&service.state.issuer))
-        .await
-        .unwrap();
+    let store = issuer_api::internal::store(&service.state.issuer);
+    let listed = list_tokens(store).await.unwrap();
     let expires = listed[0].expires_at.unwrap();
     let two_hours = 2 * 3600 * 1000;
-    assert!(expires >= before + two_hours && expires < before + two_hours + 60_000);
+    assert_eq!(expires, started + two_hours);
+    // It works until then, not from then on.
+    let auth = Authenticator::new(store.clone(), None, clock.clone())
+        .await
+        .unwrap();
+    let header = format!(
+        "Bearer {}",
+        service.bootstrap_token.clone().unwrap().as_str()
+    );
+    clock.set(expires - 1);
+    assert!(auth.authenticate(Some(&header)).await.is_ok());
+    clock.set(expires);
+    let err = auth.authenticate(Some(&header)).await.unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
 }

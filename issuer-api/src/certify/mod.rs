@@ -21,7 +21,7 @@ use crate::auth::{Principal, Role};
 use crate::config::{CredentialFormat, EventKind, Vaccine};
 use crate::error::{Error, ErrorCode};
 use crate::events;
-use crate::ids::{new_certificate_id, now_ms, rfc3339_ms};
+use crate::ids::{new_certificate_id, rfc3339_ms};
 use crate::issuer::{Issuer, LoadedProgramme};
 use crate::keys::IssuerKey;
 use crate::store::{CertificateRecord, NewEvent, Status, Tx};
@@ -231,7 +231,7 @@ impl Issuer {
     ) -> Result<Vec<ItemOutcome>, Error> {
         let loaded = self.programme();
         let programme = &loaded.programme;
-        let now = now_ms();
+        let now = self.now();
         let mut outcomes: Vec<Option<ItemOutcome>> = vec![None; items.len()];
 
         // Parse every item; collect the keys.

@@ -176,12 +176,33 @@ impl TestApp {
         options
     }
 
+    /// An app whose "now" is `clock` (tests that judge dates).
+    pub async fn with_clock(
+        backend: Backend,
+        config: ConfigFile,
+        clock: std::sync::Arc<dyn issuer_api::Clock>,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::open_with(backend, config, dir, None, clock).await
+    }
+
     /// Open (or reopen, with `schema`) on a directory.
     pub async fn open_in(
         backend: Backend,
         config: ConfigFile,
         dir: tempfile::TempDir,
         schema: Option<String>,
+    ) -> Self {
+        let clock = std::sync::Arc::new(issuer_api::SystemClock);
+        Self::open_with(backend, config, dir, schema, clock).await
+    }
+
+    async fn open_with(
+        backend: Backend,
+        config: ConfigFile,
+        dir: tempfile::TempDir,
+        schema: Option<String>,
+        clock: std::sync::Arc<dyn issuer_api::Clock>,
     ) -> Self {
         let schema = match backend {
             Backend::Postgres => Some(schema.unwrap_or_else(|| {
@@ -191,14 +212,9 @@ impl TestApp {
             })),
             Backend::Sqlite => None,
         };
-        let service = open(Self::options(
-            backend,
-            config,
-            dir.path(),
-            schema.as_deref(),
-        ))
-        .await
-        .expect("open the service");
+        let mut options = Self::options(backend, config, dir.path(), schema.as_deref());
+        options.clock = clock;
+        let service = open(options).await.expect("open the service");
         // The bootstrap token is exchanged for a real admin token at once
         // (which revokes it), as an operator would; kept for restarts.
         let kept = dir.path().join("test-admin-token");
