@@ -58,7 +58,7 @@ impl Counts {
                 issuance_batches: 20,
                 native_verifications: 200,
                 node_verifications: 50,
-                verify_dir_files: 10_000,
+                verify_dir_files: 2_000,
                 qr_runs: 10,
                 qr_rotations: 1,
                 revocations: 20_000,
