@@ -121,12 +121,14 @@ pub fn bench(args: &[String]) -> Result<()> {
         bail!("cargo xtask bench: unknown argument {other} (usage: cargo xtask bench [--quick])");
     }
     let counts = Counts::new(quick);
-    let machine = machine::Machine::collect();
     let started = Instant::now();
     let built = build()?;
     // `dist/` is built here too: its sizes, and what pwa-bench serves.
     let sizes = web::sizes();
     let build_time = started.elapsed();
+    // After the build: the load average says what else ran beside the
+    // measurements, not beside our own compiler.
+    let machine = machine::Machine::collect();
     eprintln!(
         "\n==> measuring ({})",
         if quick { "--quick" } else { "full" }
