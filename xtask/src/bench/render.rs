@@ -111,7 +111,7 @@ pub fn render(r: &Report) -> String {
 
     let _ = writeln!(
         doc,
-        "## Reproduce\n\n```sh\ncargo xtask bench            # this document, full counts (about 20 min on 2 cores)\n\
+        "## Reproduce\n\n```sh\ncargo xtask bench            # this document, full counts (9 min on 2 cores once built)\n\
          cargo xtask bench --quick    # small counts, for development\n```\n\n\
          It builds what it measures (release), installs what it lacks (wasm-bindgen, npm packages pinned in \
          `xtask/bench/` and `tests/divoc-crosscheck/`, Debian's `wrk`), and runs PostgreSQL figures against \
