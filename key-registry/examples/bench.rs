@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release -p key-registry --example bench            # sizes, then wrk runs
 //! cargo run --release -p key-registry --example bench -- --no-wrk
+//! cargo run --release -p key-registry --example bench -- --revoked 100000 --wrk-seconds 3
 //! ```
 //!
 //! 1. Sizes: 1,000,000 revocations of 2,000,000,000 issued certificates,
@@ -31,7 +32,10 @@ use key_registry::registry::issuers::{NewIssuer, NewKey};
 use key_registry::store::Store;
 use key_registry::{Options, app, open};
 
+/// Revocations in the snapshot unless `--revoked N` says otherwise.
 const REVOKED: usize = 1_000_000;
+/// How long each wrk run lasts unless `--wrk-seconds S` says otherwise.
+const WRK_SECONDS: u32 = 10;
 const ISSUED: u64 = 2_000_000_000;
 const DAY: usize = 10_000;
 const LIST_BITS: u32 = 24;
@@ -98,15 +102,29 @@ async fn insert_version(store: &Store, issuer: &str, base: &str, indices: &[u64]
     version
 }
 
-fn wrk(label: &str, url: &str, headers: &[&str]) {
+/// The value after `flag` on the command line.
+fn arg<T: std::str::FromStr>(flag: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{flag} takes a number, not {v:?}"))
+        })
+        .unwrap_or(default)
+}
+
+fn wrk(label: &str, url: &str, headers: &[&str], seconds: u32) {
+    let duration = format!("{seconds}s");
     let mut command = std::process::Command::new("wrk");
-    command.args(["-t", "2", "-c", "64", "-d", "10s", "--latency"]);
+    command.args(["-t", "2", "-c", "64", "-d", &duration, "--latency"]);
     for h in headers {
         command.args(["-H", h]);
     }
     command.arg(url);
     println!(
-        "\n### {label}\n$ wrk -t 2 -c 64 -d 10s --latency {} {url}",
+        "\n### {label}\n$ wrk -t 2 -c 64 -d {duration} --latency {} {url}",
         headers
             .iter()
             .map(|h| format!("-H '{h}' "))
@@ -133,6 +151,8 @@ fn wrk(label: &str, url: &str, headers: &[&str]) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let no_wrk = std::env::args().any(|a| a == "--no-wrk");
+    let revoked: usize = arg("--revoked", REVOKED);
+    let wrk_seconds: u32 = arg("--wrk-seconds", WRK_SECONDS);
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -176,7 +196,7 @@ async fn main() {
 
     // 1,000,000 distinct indices of 2,000,000,000, then a day of 10,000 more.
     let mut rng = Rng(0x5eed);
-    let mut seen = std::collections::HashSet::with_capacity(REVOKED + DAY);
+    let mut seen = std::collections::HashSet::with_capacity(revoked + DAY);
     let mut draw = |n: usize| -> Vec<u64> {
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
@@ -187,7 +207,7 @@ async fn main() {
         }
         out
     };
-    let (bulk, day) = (draw(REVOKED), draw(DAY));
+    let (bulk, day) = (draw(revoked), draw(DAY));
     let started = Instant::now();
     let at = registry.now_ms();
     let v_bulk = insert_version(&registry.store, &issuer.id, &base, &bulk, at).await;
@@ -195,7 +215,7 @@ async fn main() {
     registry.sync().await.unwrap();
     println!(
         "inserted {} revocations in {:.1} s (not part of any figure)",
-        REVOKED + DAY,
+        revoked + DAY,
         started.elapsed().as_secs_f64()
     );
 
@@ -235,7 +255,7 @@ async fn main() {
     );
 
     println!(
-        "\n## Revocation lists: {REVOKED} revoked of {ISSUED} issued (status-list indices, {} lists of 2^{LIST_BITS}), a day's delta of {DAY}\n",
+        "\n## Revocation lists: {revoked} revoked of {ISSUED} issued (status-list indices, {} lists of 2^{LIST_BITS}), a day's delta of {DAY}\n",
         ISSUED.div_ceil(1 << LIST_BITS)
     );
     println!("| list | bytes | gzipped | built in (registry) |");
@@ -277,17 +297,29 @@ async fn main() {
     let etag = format!("If-None-Match: {}", trust.etag);
     let delta_url = format!("{url}/v1/revocations?since={v_bulk}");
     tokio::task::spawn_blocking(move || {
-        wrk("trust list, ETag hit (304)", &list_url, &[&etag]);
-        wrk("trust list, miss (200, identity)", &list_url, &[]);
+        wrk(
+            "trust list, ETag hit (304)",
+            &list_url,
+            &[&etag],
+            wrk_seconds,
+        );
+        wrk(
+            "trust list, miss (200, identity)",
+            &list_url,
+            &[],
+            wrk_seconds,
+        );
         wrk(
             "trust list, miss (200, gzip)",
             &list_url,
             &["Accept-Encoding: gzip"],
+            wrk_seconds,
         );
         wrk(
             "revocation delta, one day (200, gzip)",
             &delta_url,
             &["Accept-Encoding: gzip"],
+            wrk_seconds,
         );
     })
     .await

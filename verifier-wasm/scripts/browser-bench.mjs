@@ -4,7 +4,11 @@
 // medians and percentiles and fails only if a verdict is wrong.
 //
 //   verifier-wasm/scripts/wasm-build.sh web /tmp/verifier-wasm-pkg-web
-//   node verifier-wasm/scripts/browser-bench.mjs /tmp/verifier-wasm-pkg-web
+//   node verifier-wasm/scripts/browser-bench.mjs /tmp/verifier-wasm-pkg-web [--json]
+//
+// --json: also print the figures as one JSON object, the last line (for
+// `cargo xtask bench`, which installs playwright-core and qrcode in
+// xtask/bench/ and passes NODE_MODULES).
 //
 // Playwright gives the browser a fresh temporary profile.
 // Needs Debian's chromium and, from npm, playwright-core and qrcode (looked
@@ -25,7 +29,8 @@ import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pkgDir = process.argv[2];
+const json = process.argv.includes('--json');
+const pkgDir = process.argv.slice(2).find((a) => a !== '--json');
 if (!pkgDir) {
   console.error('usage: node browser-bench.mjs <wasm-bindgen --target web pkg dir>');
   process.exit(2);
@@ -131,6 +136,7 @@ try {
     console.log(`${label.padEnd(66)} median ${r.median.toFixed(2)} ms, p90 ${r.p90.toFixed(2)} ms, min ${r.min.toFixed(2)} ms${r.ok ? '' : '  WRONG RESULT'}`);
     if (!r.ok) failed = true;
   }
+  if (json) console.log(JSON.stringify({ chromium: browser.version(), ...result }));
 } finally {
   await browser.close();
   server.close();

@@ -26,8 +26,26 @@ use crate::{budget, cargo, root, step, target_dir};
 /// worker): the first-load size is the sum of their gzipped sizes.
 const COMPRESSIBLE: &[&str] = &["html", "js", "wasm", "css", "json", "webmanifest", "svg"];
 
+/// What `dist` built and how big it is (gzipped as served).
+pub struct Dist {
+    pub dir: PathBuf,
+    /// The engine's module (`verifier_bg.wasm`) after wasm-opt.
+    pub verifier_wasm: usize,
+    pub verifier_wasm_gzip: usize,
+    /// The app's module (`app_bg.wasm`) after wasm-opt.
+    pub app_wasm: usize,
+    pub app_wasm_gzip: usize,
+    /// Every precached file and `sw.js`, gzipped.
+    pub first_load_gzip: usize,
+}
+
 /// Build `dist/`; returns its path.
 pub fn dist() -> Result<PathBuf> {
+    build().map(|built| built.dir)
+}
+
+/// Build `dist/`, checking the size budgets; returns the sizes.
+pub fn build() -> Result<Dist> {
     let root = root();
     let out = root.join("dist");
     let wasm_bindgen = wasm_bindgen()?;
@@ -162,20 +180,32 @@ pub fn dist() -> Result<PathBuf> {
 
     let (report, first_load) = compress_all(&out, &precache)?;
     eprintln!("{report}");
-    let verifier = names
-        .files
-        .iter()
-        .find(|(placeholder, _)| placeholder == "verifier.wasm")
-        .map(|(_, file)| out.join(file))
-        .context("no verifier.wasm in dist")?;
+    let module = |placeholder: &str| -> Result<Vec<u8>> {
+        let file = names
+            .files
+            .iter()
+            .find(|(p, _)| p == placeholder)
+            .map(|(_, file)| out.join(file))
+            .with_context(|| format!("no {placeholder} in dist"))?;
+        Ok(std::fs::read(file)?)
+    };
+    let (verifier, app) = (module("verifier.wasm")?, module("app.wasm")?);
+    let verifier_wasm_gzip = gzip(&verifier)?.len();
     budget::check(
         "verifier wasm (engine + QR decoder)",
-        gzip(&std::fs::read(verifier)?)?.len(),
+        verifier_wasm_gzip,
         budget::VERIFIER_WASM_GZIP,
     )?;
     budget::check("PWA first load", first_load, budget::FIRST_LOAD_GZIP)?;
     budget::check_encoding_rs_patch(&root)?;
-    Ok(out)
+    Ok(Dist {
+        dir: out,
+        verifier_wasm: verifier.len(),
+        verifier_wasm_gzip,
+        app_wasm: app.len(),
+        app_wasm_gzip: gzip(&app)?.len(),
+        first_load_gzip: first_load,
+    })
 }
 
 /// `{{placeholder}}` -> hashed file name.
@@ -346,7 +376,7 @@ fn locked_wasm_bindgen() -> Result<String> {
 }
 
 /// wasm-bindgen at the lockfile's version, installed with cargo if absent.
-fn wasm_bindgen() -> Result<PathBuf> {
+pub(crate) fn wasm_bindgen() -> Result<PathBuf> {
     let version = locked_wasm_bindgen()?;
     let wanted = format!("wasm-bindgen {version}");
     let installed = Command::new("wasm-bindgen")
@@ -375,7 +405,7 @@ fn wasm_bindgen() -> Result<PathBuf> {
 
 /// wasm-opt: `$WASM_OPT`, or npm's binaryen installed in `xtask/tools/`
 /// from its committed lock file.
-fn wasm_opt() -> Result<PathBuf> {
+pub(crate) fn wasm_opt() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("WASM_OPT") {
         return Ok(PathBuf::from(path));
     }

@@ -4,6 +4,10 @@
 //!   API, demo certificates, the PWA), until Ctrl-C.
 //! - `cargo xtask dist`: build the verifier PWA into `dist/`; `cargo xtask
 //!   serve` serves what it built.
+//! - `cargo xtask bench [--quick]`: measure the system (issuance,
+//!   verification native and wasm beside DIVOC's stack, QR decoding beside
+//!   jsQR and zxing-wasm, scan-to-verdict in Chromium, the registry, sizes)
+//!   and write `docs/performance.md`.
 //! - `cargo xtask test`: every check CI runs (formatting, lints, tests, the
 //!   wasm build, fuzz smoke runs), in the order that fails fastest.
 
@@ -12,6 +16,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+mod bench;
 mod budget;
 mod dist;
 mod run;
@@ -29,11 +34,12 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run::run(args.get(1..).unwrap_or_default()),
         Some("test") => test(args.get(1..).unwrap_or_default()),
+        Some("bench") => bench::bench(args.get(1..).unwrap_or_default()),
         Some("dist") => dist::dist().map(drop),
         Some("serve") => dist::serve(&root().join("dist"), &pwa_listen()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--data-dir DIR] [--no-build] [--bin-dir DIR]|dist|serve|test [--quick]>"
+                "usage: cargo xtask <run [--data-dir DIR] [--no-build] [--bin-dir DIR]|dist|serve|test [--quick]|bench [--quick]>"
             );
             std::process::exit(2);
         }

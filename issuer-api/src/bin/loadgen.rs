@@ -51,6 +51,10 @@ struct Args {
     /// Warm-up batches (not measured).
     #[arg(long, default_value_t = 10)]
     warmup: usize,
+    /// Also print the figures as one JSON object, the last line (for
+    /// `cargo xtask bench`).
+    #[arg(long)]
+    json: bool,
 }
 
 fn item(prefix: &str, i: usize) -> Value {
@@ -158,6 +162,11 @@ async fn in_process(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let backend_name = match (&args.url, &args.database_url) {
+        (Some(_), _) => "remote",
+        (None, Some(_)) => "postgres",
+        (None, None) => "sqlite",
+    };
     let (base, token, started_here) = match &args.url {
         Some(url) => (
             url.clone(),
@@ -286,8 +295,32 @@ async fn main() -> anyhow::Result<()> {
         ms(latencies.last().copied().unwrap_or_default())
     );
     // Other work on the machine takes CPU from the run: say how much.
-    if let (Some(before), Some(after)) = (load_before, load_average()) {
+    let load_after = load_average();
+    if let (Some(before), Some(after)) = (&load_before, &load_after) {
         println!("load average (1 min) before {before}, after {after}");
+    }
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "backend": backend_name,
+                "batches": latencies.len(),
+                "batch_size": args.batch_size,
+                "concurrency": args.concurrency,
+                "certificates": issued,
+                "failed_batches": errors,
+                "seconds": wall.as_secs_f64(),
+                "certificates_per_second": rate,
+                "latency_ms": {
+                    "p50": ms(percentile(&latencies, 50.0)),
+                    "p90": ms(percentile(&latencies, 90.0)),
+                    "p99": ms(percentile(&latencies, 99.0)),
+                    "max": ms(latencies.last().copied().unwrap_or_default()),
+                },
+                "load_before": load_before,
+                "load_after": load_after,
+            })
+        );
     }
     if let Some(started) = started_here {
         started.cleanup().await?;
