@@ -14,7 +14,9 @@ cd "$(dirname "$0")"
 # targets: the certificates are about 2 KB; the list seeds 2 to 6 KB.
 # Images and frames: the QR cascade costs per pixel, so inputs stay small
 # (the seeds are DIVOC QR codes at one or two pixels per module; a 20 KB
-# frame is at most about 140x140 pixels).
+# frame is at most about 140x140 pixels). Service bodies: the example
+# certify batch is 4 KB (three items); a programme 2 KB; the rest are
+# small objects.
 targets=(
   "payload_decode 8192 dict/payload.dict"
   "jsonld_canonicalize 4096 dict/jsonld.dict"
@@ -25,6 +27,12 @@ targets=(
   "rules_list 8192 dict/lists.dict"
   "image_payload 16384 dict/image.dict"
   "frame_payload 20000 -"
+  "issuer_certify 16384 dict/services.dict"
+  "issuer_programme 8192 dict/services.dict"
+  "issuer_citizen 1024 dict/services.dict"
+  "registry_ingest 4096 dict/services.dict"
+  "registry_rules 8192 dict/services.dict"
+  "registry_admin 4096 dict/services.dict"
 )
 
 # Same flags for build and run, so `run` does not rebuild. No sanitizer by
@@ -40,6 +48,10 @@ cargo +nightly fuzz build "${build_flags[@]}"
 # New inputs go to a scratch dir; the committed corpus stays seeds only.
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
+# The service targets open their databases under $TMPDIR (never removed by
+# the target: libFuzzer exits without destructors); here, in the scratch dir.
+export TMPDIR="$scratch/tmp"
+mkdir -p "$TMPDIR"
 
 status=0
 for entry in "${targets[@]}"; do

@@ -8,8 +8,9 @@
 //!   verification native and wasm beside DIVOC's stack, QR decoding beside
 //!   jsQR and zxing-wasm, scan-to-verdict in Chromium, the registry, sizes)
 //!   and write `docs/performance.md`.
-//! - `cargo xtask test`: every check CI runs (formatting, lints, tests, the
-//!   wasm build, fuzz smoke runs), in the order that fails fastest.
+//! - `cargo xtask test`: every check CI runs (formatting, lints, dependency
+//!   licences and bans, tests, the wasm build, fuzz smoke runs), in the
+//!   order that fails fastest.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,6 +119,8 @@ fn test(args: &[String]) -> Result<()> {
     ]);
     step("cargo clippy -D warnings", cmd)?;
 
+    dependency_checks()?;
+
     let mut cmd = cargo();
     cmd.args([
         "test",
@@ -185,6 +188,34 @@ fn test(args: &[String]) -> Result<()> {
         let mut cmd = Command::new("bash");
         cmd.arg(&smoke).arg("10").current_dir(root().join("fuzz"));
         step("fuzz smoke run", cmd)?;
+    }
+    Ok(())
+}
+
+/// Dependency licences and bans (`deny.toml`), for the workspace and the
+/// fuzz crate, without network: `cargo deny --offline` reads what `cargo
+/// metadata` finds in cargo's cache, so every package of the lock files
+/// (every platform's) is fetched first; a no-op once they are there.
+/// Advisories are left out: they need the advisory database online.
+fn dependency_checks() -> Result<()> {
+    for manifest in ["Cargo.toml", "fuzz/Cargo.toml"] {
+        let mut cmd = cargo();
+        cmd.args(["fetch", "--locked", "--manifest-path", manifest]);
+        step(&format!("cargo fetch --locked ({manifest})"), cmd)?;
+        let mut cmd = cargo();
+        cmd.args([
+            "deny",
+            "--manifest-path",
+            manifest,
+            "--offline",
+            "check",
+            "licenses",
+            "bans",
+        ]);
+        step(
+            &format!("cargo deny --offline check licenses bans ({manifest})"),
+            cmd,
+        )?;
     }
     Ok(())
 }
